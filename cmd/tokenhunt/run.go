@@ -1,0 +1,187 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tokenhunt/tokenhunt/backends/duckdb"
+	"github.com/tokenhunt/tokenhunt/backends/sql"
+	"github.com/tokenhunt/tokenhunt/compiler"
+	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
+	"github.com/tokenhunt/tokenhunt/internal/redact"
+)
+
+// summaryFields are shown for each match when the row has them; otherwise
+// the row is printed as compact JSON.
+var summaryFields = [][]string{
+	{"eventTime"}, {"eventName"}, {"sourceIPAddress"}, {"userIdentity", "arn"}, {"userIdentity", "accessKeyId"},
+}
+
+func newRun() *cobra.Command {
+	var pipelines, data []string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "run [-p PIPELINE]... --data TABLE=FILES... RULES...",
+		Short: "Run rules once with embedded DuckDB over local files and print the matches",
+		Long: `Compile rules for DuckDB and run each over local files: Parquet, JSON Lines,
+JSON arrays or CloudTrail's {"Records": [...]} files. --data binds a table (as the
+pipeline names it, e.g. cloudtrail) to a file, folder glob or list of them.
+Token-like values (access keys, session tokens, JWTs) are redacted in the output.
+
+Exit codes: 0 no matches, 1 matches found, 2 errors.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			sources := map[string][]string{}
+			for _, d := range data {
+				table, files, ok := strings.Cut(d, "=")
+				if !ok || table == "" || files == "" {
+					return &exitError{code: 2, err: fmt.Errorf("--data %q: want TABLE=FILES", d)}
+				}
+				sources[table] = append(sources[table], strings.Split(files, ",")...)
+			}
+			results, errs, err := compileArgs(cmd, pipelines, args)
+			if err != nil {
+				return err
+			}
+			ps, _ := pipeline.ResolveAll(pipelines)
+			eng, err := duckdb.Open(ctx)
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			defer eng.Close()
+			be := duckdb.New()
+			out := cmd.OutOrStdout()
+			// Compile every rule, then register each table once with the
+			// columns all of its rules read.
+			type job struct {
+				r     *compiler.Result
+				query string
+			}
+			var jobs []job
+			columns := map[string][]ir.Column{}
+			for _, r := range results {
+				q, err := be.Compile(r.Rule)
+				if err != nil {
+					errs = append(errs, asRuleErrors(err, r)...)
+					continue
+				}
+				if _, ok := sources[r.Rule.Table]; !ok {
+					errs = append(errs, &ir.Error{Pos: r.Rule.Pos, RuleID: r.Rule.ID, Msg: fmt.Sprintf("no data for table %q", r.Rule.Table), Hint: fmt.Sprintf("add --data %s=FILES", r.Rule.Table)})
+					continue
+				}
+				if _, seen := columns[r.Rule.Table]; !seen {
+					columns[r.Rule.Table] = ps.Source(r.Rule.Logsource).ColumnList()
+				}
+				columns[r.Rule.Table] = append(columns[r.Rule.Table], sql.Columns(r.Rule.Where)...)
+				jobs = append(jobs, job{r, q})
+			}
+			registered := map[string]bool{}
+			for _, j := range jobs {
+				t := j.r.Rule.Table
+				if registered[t] {
+					continue
+				}
+				src := ps.Source(j.r.Rule.Logsource)
+				if err := eng.Register(ctx, t, sources[t], duckdb.Options{JSONText: src.JSONColumns, Columns: columns[t], Materialize: true}); err != nil {
+					return &exitError{code: 2, err: fmt.Errorf("table %s: %w", t, err)}
+				}
+				registered[t] = true
+			}
+			total, failed := 0, 0
+			for _, j := range jobs {
+				start := time.Now()
+				rows, err := eng.Query(ctx, j.query)
+				if err != nil {
+					failed++
+					errs = append(errs, &ir.Error{Pos: j.r.Rule.Pos, RuleID: j.r.Rule.ID, Msg: "query failed: " + err.Error()})
+					continue
+				}
+				total += len(rows)
+				printMatches(out, j.r, rows, limit, time.Since(start))
+			}
+			errs.Sort()
+			printErrors(cmd.ErrOrStderr(), errs)
+			fmt.Fprintf(out, "\n%d rules run, %d matches, %d errors\n", len(jobs)-failed, total, countErrors(errs, false))
+			switch {
+			case hasErrors(errs):
+				return &exitError{code: 2}
+			case total > 0:
+				return &exitError{code: 1}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVarP(&pipelines, "pipeline", "p", nil, "pipeline name or YAML file (repeatable)")
+	cmd.Flags().StringArrayVar(&data, "data", nil, "TABLE=FILES: files, globs or comma-separated lists for a table (repeatable)")
+	cmd.Flags().IntVar(&limit, "limit", 10, "matches to print per rule")
+	return cmd
+}
+
+func printMatches(w io.Writer, r *compiler.Result, rows []map[string]any, limit int, took time.Duration) {
+	fmt.Fprintf(w, "%-8s %s  (%d matches, %s)\n", strings.ToUpper(orDash(r.Rule.Level)), oneLine(r.Rule.Title), len(rows), took.Round(time.Millisecond))
+	for i, row := range rows {
+		if i == limit {
+			fmt.Fprintf(w, "         … %d more\n", len(rows)-limit)
+			break
+		}
+		fmt.Fprintf(w, "         %s\n", summarize(row))
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// summarize prints the row's summary fields, redacted, or the whole row as
+// JSON when it has none of them.
+func summarize(row map[string]any) string {
+	var parts []string
+	for _, path := range summaryFields {
+		if v, ok := lookup(row, path); ok && v != nil {
+			parts = append(parts, fmt.Sprint(v))
+		}
+	}
+	if len(parts) == 0 {
+		b, _ := json.Marshal(redact.Any(row))
+		s := string(b)
+		if len(s) > 200 {
+			s = s[:200] + "…"
+		}
+		return s
+	}
+	return redact.String(strings.Join(parts, "  "))
+}
+
+func lookup(row map[string]any, path []string) (any, bool) {
+	var cur any = row
+	for _, p := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		found := false
+		for k, v := range m {
+			if strings.EqualFold(k, p) {
+				cur, found = v, true
+				break
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	if t, ok := cur.(time.Time); ok {
+		return t.UTC().Format(time.RFC3339), true
+	}
+	return cur, true
+}

@@ -1,0 +1,66 @@
+package sigma
+
+import (
+	"fmt"
+
+	"github.com/tokenhunt/tokenhunt/compiler/ir"
+)
+
+// Check finds the problems of a rule set that lowering alone does not:
+// missing and duplicate ids, and selections that no condition uses
+// (warnings). Lowering errors are not repeated here.
+func Check(rules []*Rule) ir.Errors {
+	var errs ir.Errors
+	first := map[string]*Rule{}
+	for _, r := range rules {
+		if r.ID == "" {
+			errs = append(errs, &ir.Error{Pos: r.Pos, Msg: fmt.Sprintf("rule %q has no id", r.Title), Hint: "add `id:` with a new UUID (uuidgen)"})
+		} else if prev, dup := first[r.ID]; dup {
+			errs = append(errs, &ir.Error{Pos: r.IDPos, RuleID: r.ID, Msg: fmt.Sprintf("duplicate id: also used at %s", prev.IDPos), Hint: "give one of the rules a new UUID"})
+		} else {
+			first[r.ID] = r
+		}
+		if r.Kind != Detection {
+			continue
+		}
+		used := map[string]bool{}
+		for _, c := range r.Conditions {
+			markUsed(r, c.Expr, used)
+		}
+		if len(r.Conditions) == 0 {
+			continue
+		}
+		for _, s := range r.Selections {
+			if !used[s.Name] {
+				errs = append(errs, &ir.Error{Pos: s.Pos, RuleID: r.ID, Msg: fmt.Sprintf("selection %q is not used by any condition", s.Name), Hint: "use it in the condition or remove it", Warning: true})
+			}
+		}
+	}
+	errs.Sort()
+	return errs
+}
+
+func markUsed(r *Rule, c Cond, used map[string]bool) {
+	switch c := c.(type) {
+	case CondAnd:
+		markUsed(r, c.Left, used)
+		markUsed(r, c.Right, used)
+	case CondOr:
+		markUsed(r, c.Left, used)
+		markUsed(r, c.Right, used)
+	case CondNot:
+		markUsed(r, c.Arg, used)
+	case CondIdent:
+		used[c.Name] = true
+	case CondOf:
+		for _, s := range r.Selections {
+			if c.Pattern == "them" {
+				if len(s.Name) > 0 && s.Name[0] != '_' {
+					used[s.Name] = true
+				}
+			} else if matchName(c.Pattern, s.Name) {
+				used[s.Name] = true
+			}
+		}
+	}
+}

@@ -1,0 +1,5 @@
+package sigma
+
+import "github.com/tokenhunt/tokenhunt/compiler/ir"
+
+func irPatternString(p ir.Pattern) string { return ir.PatternString(p) }

@@ -1,0 +1,124 @@
+package rules_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/tokenhunt/tokenhunt/compiler"
+	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
+	"github.com/tokenhunt/tokenhunt/internal/refeval"
+)
+
+const sampleDir = "../testdata/sample"
+
+// TestAWSRulesOnSample compiles the CloudTrail example rules with the shipped
+// cloudtrail pipeline and checks, with the reference evaluator, that each
+// finds exactly the sample records testdata/sample/expected.json lists: the
+// attacks, and none of the near misses next to them.
+func TestAWSRulesOnSample(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(sampleDir, "cloudtrail", "2026", "11", "28", "sample.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var doc struct{ Records []map[string]any }
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("sample: %v", err)
+	}
+	var expected map[string][]string
+	data, err = os.ReadFile(filepath.Join(sampleDir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &expected); err != nil {
+		t.Fatalf("expected.json: %v", err)
+	}
+
+	ct, err := pipeline.Resolve("cloudtrail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, errs := compiler.Load([]string{"aws/cloudtrail"})
+	if len(errs) > 0 {
+		t.Fatalf("load: %v", errs)
+	}
+	results, errs := compiler.Compile(rules, pipeline.Set{ct})
+	if len(errs) > 0 {
+		t.Fatalf("compile: %v", errs)
+	}
+	if len(results) != len(expected) {
+		t.Errorf("%d rules compiled, expected.json lists %d", len(results), len(expected))
+	}
+	for _, r := range results {
+		stem := strings.TrimSuffix(filepath.Base(r.Source.File), ".yml")
+		t.Run(stem, func(t *testing.T) {
+			want, ok := expected[stem]
+			if !ok {
+				t.Fatalf("expected.json has no entry for %s", stem)
+			}
+			got := []string{}
+			for _, ev := range doc.Records {
+				match, err := refeval.EvalErr(r.Rule.Where, ev)
+				if err != nil {
+					t.Fatalf("evaluate: %v", err)
+				}
+				if match {
+					got = append(got, ev["eventID"].(string))
+				}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("matched eventIDs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+var (
+	uuidRE   = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	attackRE = regexp.MustCompile(`^attack\.(t\d{4}(\.\d{3})?|[a-z-]+)$`)
+)
+
+// TestAWSRuleMetadata checks what SigmaHQ's conventions ask of a rule.
+func TestAWSRuleMetadata(t *testing.T) {
+	rules, errs := compiler.Load([]string{"aws"})
+	if len(errs) > 0 {
+		t.Fatalf("load: %v", errs)
+	}
+	seen := map[string]string{}
+	for _, r := range rules {
+		name := filepath.Base(r.File)
+		if !uuidRE.MatchString(r.ID) {
+			t.Errorf("%s: id %q is not a version 4 UUID", name, r.ID)
+		}
+		if other, dup := seen[r.ID]; dup {
+			t.Errorf("%s: id %s also used by %s", name, r.ID, other)
+		}
+		seen[r.ID] = name
+		if r.Logsource.Product != "aws" || r.Logsource.Service != "cloudtrail" {
+			t.Errorf("%s: logsource %+v, want product aws, service cloudtrail", name, r.Logsource)
+		}
+		var technique bool
+		for _, tag := range r.Tags {
+			if !attackRE.MatchString(tag) {
+				t.Errorf("%s: tag %q is not an ATT&CK tag", name, tag)
+			}
+			technique = technique || strings.HasPrefix(tag, "attack.t")
+		}
+		if !technique {
+			t.Errorf("%s: no ATT&CK technique tag", name)
+		}
+		if r.Description == "" || r.Level == "" || len(r.FalsePositives) == 0 || r.Status == "" || r.Author == "" {
+			t.Errorf("%s: description, level, falsepositives, status and author are all required", name)
+		}
+		if !strings.HasPrefix(name, "aws_") {
+			t.Errorf("%s: file name should start with aws_", name)
+		}
+	}
+}
