@@ -4,7 +4,10 @@
 package backends
 
 import (
+	"github.com/tokenhunt/tokenhunt/backends/athena"
+	"github.com/tokenhunt/tokenhunt/backends/bigquery"
 	"github.com/tokenhunt/tokenhunt/backends/duckdb"
+	"github.com/tokenhunt/tokenhunt/backends/kql"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 )
 
@@ -20,7 +23,7 @@ type Backend interface {
 
 // All returns every backend, in the order the command line lists them.
 func All() []Backend {
-	return []Backend{duckdb.New()}
+	return []Backend{duckdb.New(), athena.New(), bigquery.New(), kql.New()}
 }
 
 // ByName returns the backend of that name.

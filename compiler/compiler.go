@@ -31,26 +31,13 @@ func Load(paths []string) ([]*sigma.Rule, ir.Errors) {
 	return sigma.LoadFiles(files)
 }
 
-// Compile lowers each rule and applies the pipelines. A rule that fails
-// does not stop the others; all errors are returned sorted by position.
+// Compile lowers each detection rule (with the filters that name it) and
+// applies the pipelines. A rule that fails does not stop the others; all
+// errors are returned sorted by position. Correlations are linked and
+// checked too, but only CompileSet returns them.
 func Compile(rules []*sigma.Rule, ps pipeline.Set) ([]*Result, ir.Errors) {
-	var out []*Result
-	var errs ir.Errors
-	for _, r := range rules {
-		lowered, es := sigma.Lower(r, ps.Var)
-		if es != nil {
-			errs = append(errs, es...)
-			continue
-		}
-		applied, err := ps.Apply(lowered)
-		if err != nil {
-			errs = append(errs, asErrors(err, r)...)
-			continue
-		}
-		out = append(out, &Result{Source: r, Rule: applied})
-	}
-	errs.Sort()
-	return out, errs
+	set, errs := CompileSet(rules, ps)
+	return set.Rules, errs
 }
 
 // asErrors turns any error into positioned rule errors.
@@ -71,8 +58,14 @@ func asErrors(err error, r *sigma.Rule) ir.Errors {
 func LowerOnly(rules []*sigma.Rule) ir.Errors {
 	var errs ir.Errors
 	for _, r := range rules {
-		_, es := sigma.Lower(r, lenientVars)
-		errs = append(errs, es...)
+		switch r.Kind {
+		case sigma.Detection:
+			_, es := sigma.Lower(r, lenientVars)
+			errs = append(errs, es...)
+		case sigma.Filter:
+			_, es := sigma.LowerFilter(r, lenientVars)
+			errs = append(errs, es...)
+		}
 	}
 	return errs
 }

@@ -29,9 +29,17 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the generated sections of golden files")
 
-// generated are the sections a golden file's test writes with -update; the
+// generated are the sections a golden file's test writes with -update:
+// the IR, one section per backend (its query, or "ERROR: " and the error
+// when that backend cannot express the rule) and the front end's error. The
 // others (rule.yml, pipeline.yml, events, matches) are written by hand.
-var generated = []string{"ir", "duckdb", "error"}
+func generated() []string {
+	names := []string{"ir"}
+	for _, b := range backends.All() {
+		names = append(names, b.Name())
+	}
+	return append(names, "error")
+}
 
 // TestGolden compiles every case under testdata/golden and compares the IR,
 // the DuckDB query (or the exact error) with the file. When the case has
@@ -85,25 +93,48 @@ func compileCase(t *testing.T, c *goldenCase) (map[string]string, *ir.Rule, pipe
 	}
 	out := map[string]string{}
 	rules, errs := sigma.ParseFile("rule.yml", []byte(c.sections["rule.yml"]))
-	var results []*compiler.Result
+	set := &compiler.Set{}
 	if len(errs) == 0 {
-		results, errs = compiler.Compile(rules, ps)
+		set, errs = compiler.CompileSet(rules, ps)
 	}
 	if len(errs) > 0 {
 		out["error"] = errs.Error() + "\n"
 		return out, nil, ps
 	}
-	if len(results) != 1 {
-		t.Fatalf("want one rule, got %d", len(results))
+	if len(set.Correlations) == 1 {
+		// A correlation case: its base rules are printed inside it.
+		c := set.Correlations[0].Correlation
+		out["ir"] = ir.FormatCorrelation(c)
+		for _, b := range backends.All() {
+			cc, ok := b.(interface {
+				CompileCorrelation(*ir.Correlation) (string, error)
+			})
+			if !ok {
+				out[b.Name()] = "ERROR: " + b.Name() + ": correlation rules are not supported by this target yet\n"
+				continue
+			}
+			q, err := cc.CompileCorrelation(c)
+			if err != nil {
+				out[b.Name()] = "ERROR: " + err.Error() + "\n"
+				continue
+			}
+			out[b.Name()] = q + "\n"
+		}
+		return out, nil, ps
 	}
-	r := results[0].Rule
+	if len(set.Rules) != 1 {
+		t.Fatalf("want one rule or one correlation, got %d rules and %d correlations", len(set.Rules), len(set.Correlations))
+	}
+	r := set.Rules[0].Rule
 	out["ir"] = ir.FormatRule(r)
-	q, err := duckdbBackend(t).Compile(r)
-	if err != nil {
-		out["error"] = err.Error() + "\n"
-		return out, r, ps
+	for _, b := range backends.All() {
+		q, err := b.Compile(r)
+		if err != nil {
+			out[b.Name()] = "ERROR: " + err.Error() + "\n"
+			continue
+		}
+		out[b.Name()] = q + "\n"
 	}
-	out["duckdb"] = q + "\n"
 	return out, r, ps
 }
 
@@ -116,10 +147,15 @@ func runGolden(t *testing.T, eng *duckdb.Engine, file string) {
 	if *update {
 		writeGolden(t, file, c, got)
 	} else {
-		for _, name := range generated {
+		for _, name := range generated() {
 			if diff := cmp.Diff(c.sections[name], got[name]); diff != "" {
 				t.Errorf("section %s (-want +got):\n%s", name, diff)
 			}
+		}
+	}
+	if q := got["duckdb"]; q != "" && !strings.HasPrefix(q, "ERROR: ") {
+		if err := parsesInDuckDB(eng, q); err != nil {
+			t.Errorf("DuckDB does not parse the query: %v", err)
 		}
 	}
 	events, hasEvents := c.sections["events"]
@@ -134,7 +170,7 @@ func runGolden(t *testing.T, eng *duckdb.Engine, file string) {
 	if len(want) == 1 && want[0] == "(none)" {
 		want = []string{}
 	}
-	if rule == nil || got["duckdb"] == "" {
+	if rule == nil || got["duckdb"] == "" || strings.HasPrefix(got["duckdb"], "ERROR: ") {
 		t.Fatalf("case has events but did not compile: %s", got["error"])
 	}
 	eventsFile := filepath.Join("..", "testdata", "golden", "events", strings.TrimSpace(events)+".jsonl")
@@ -155,11 +191,11 @@ func writeGolden(t *testing.T, file string, c *goldenCase, got map[string]string
 	t.Helper()
 	var files []txtar.File
 	for _, f := range c.ar.Files {
-		if !slices.Contains(generated, f.Name) {
+		if !slices.Contains(generated(), f.Name) {
 			files = append(files, f)
 		}
 	}
-	for _, name := range generated {
+	for _, name := range generated() {
 		if s, ok := got[name]; ok {
 			files = append(files, txtar.File{Name: name, Data: []byte(s)})
 		}
@@ -228,17 +264,6 @@ func duckdbMatches(t *testing.T, eng *duckdb.Engine, ps pipeline.Set, r *ir.Rule
 	}
 	sort.Strings(ids)
 	return ids
-}
-
-func duckdbBackend(t *testing.T) backends.Backend {
-	t.Helper()
-	for _, b := range backends.All() {
-		if b.Name() == "duckdb" {
-			return b
-		}
-	}
-	t.Fatal("no duckdb backend")
-	return nil
 }
 
 func newEngine(t *testing.T) *duckdb.Engine {

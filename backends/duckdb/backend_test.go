@@ -38,7 +38,7 @@ func TestCompileSQL(t *testing.T) {
 		{"compare number", num(typed(ir.Number, "n"), ir.Gt, "5"), `"n" > 5`},
 		{"compare text eq", num(fld("code"), ir.Eq, "4624"), `"code" = '4624'`},
 		{"compare bool column eq", num(typed(ir.Bool, "b"), ir.Eq, "1"), `CAST("b" AS VARCHAR) = '1'`},
-		{"compare text gt", num(fld("code"), ir.Gte, "1.5e3"), `TRY_CAST("code" AS DOUBLE) >= 1.5e3`},
+		{"compare text gt", num(fld("code"), ir.Gte, "1.5e3"), `regexp_matches("code", '^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$') AND TRY_CAST("code" AS DOUBLE) >= 1.5e3`},
 		{"compare plus sign", num(typed(ir.Number, "n"), ir.Lt, "+7"), `"n" < 7`},
 		{"bool", ir.BoolEq{Field: typed(ir.Bool, "b"), Value: true}, `"b" = TRUE`},
 		{"bool text", ir.BoolEq{Field: fld("b"), Value: false}, `lower("b") = 'false'`},

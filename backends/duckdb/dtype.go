@@ -8,12 +8,13 @@ import (
 )
 
 // dtype is a DuckDB column type as DESCRIBE prints it, parsed just enough
-// to add struct fields and change leaf types: a STRUCT, a list, or any
-// other type kept as its text.
+// to add struct fields and change leaf types: a STRUCT, a list, a MAP, or
+// any other type kept as its text.
 type dtype struct {
-	name   string    // a type that is neither a STRUCT nor a list
-	fields []*dfield // a STRUCT
-	elem   *dtype    // a list: elem[]
+	name       string    // a type that is none of the others
+	fields     []*dfield // a STRUCT
+	elem       *dtype    // a list: elem[]
+	key, value *dtype    // a MAP(key, value)
 }
 
 type dfield struct {
@@ -23,10 +24,15 @@ type dfield struct {
 
 func (t *dtype) isStruct() bool { return t.fields != nil }
 
+// isScalar reports whether the type is neither a STRUCT, a list nor a MAP.
+func (t *dtype) isScalar() bool { return t.fields == nil && t.elem == nil && t.value == nil }
+
 func (t *dtype) String() string {
 	switch {
 	case t.elem != nil:
 		return t.elem.String() + "[]"
+	case t.value != nil:
+		return "MAP(" + t.key.String() + ", " + t.value.String() + ")"
 	case t.fields != nil:
 		parts := make([]string, len(t.fields))
 		for i, f := range t.fields {
@@ -50,6 +56,22 @@ func parseType(s string) (*dtype, error) {
 			return nil, err
 		}
 		return &dtype{elem: e}, nil
+	}
+	const openMap = "MAP("
+	if len(s) > len(openMap) && strings.EqualFold(s[:len(openMap)], openMap) && s[len(s)-1] == ')' {
+		parts, err := splitTop(s[len(openMap) : len(s)-1])
+		if err != nil || len(parts) != 2 {
+			return nil, fmt.Errorf("type %s: not a MAP of a key and a value type", s)
+		}
+		k, err := parseType(parts[0])
+		if err != nil {
+			return nil, err
+		}
+		v, err := parseType(parts[1])
+		if err != nil {
+			return nil, err
+		}
+		return &dtype{key: k, value: v}, nil
 	}
 	const open = "STRUCT("
 	if len(s) > len(open) && strings.EqualFold(s[:len(open)], open) && s[len(s)-1] == ')' {
@@ -135,7 +157,7 @@ func fieldName(s string) (name, rest string, err error) {
 // class is the ir.Type a DuckDB type holds; ok is false for types that are
 // none of them (structs, lists, maps, UUID, JSON, ...).
 func (t *dtype) class() (ir.Type, bool) {
-	if t.elem != nil || t.fields != nil {
+	if !t.isScalar() {
 		return 0, false
 	}
 	n := strings.ToUpper(t.name)
@@ -211,6 +233,9 @@ func (t *dtype) textUUIDs() bool {
 	switch {
 	case t.elem != nil:
 		return t.elem.textUUIDs()
+	case t.value != nil:
+		k := t.key.textUUIDs()
+		return t.value.textUUIDs() || k
 	case t.fields != nil:
 		changed := false
 		for _, f := range t.fields {
@@ -222,4 +247,98 @@ func (t *dtype) textUUIDs() bool {
 		return true
 	}
 	return false
+}
+
+// reading is what Options declare at one place of a JSON record, for
+// Register's explicit read of JSON sources: how the value there is read,
+// and the declarations below it (struct fields, by lower-cased name).
+type reading struct {
+	typed  bool // declared number, boolean or timestamp: read as detected, converted later
+	json   bool // JSON text
+	fields map[string]*reading
+}
+
+// child is the declaration of a struct field, nil when there is none.
+func (r *reading) child(name string) *reading {
+	if r == nil {
+		return nil
+	}
+	return r.fields[strings.ToLower(name)]
+}
+
+// at returns the declaration at a path, making it.
+func (r *reading) at(path []string) *reading {
+	for _, name := range path {
+		k := strings.ToLower(name)
+		if r.fields == nil {
+			r.fields = map[string]*reading{}
+		}
+		c, ok := r.fields[k]
+		if !ok {
+			c = &reading{}
+			r.fields[k] = c
+		}
+		r = c
+	}
+	return r
+}
+
+// readings gathers the declarations of Options: the record is the root,
+// its top-level columns are the root's fields.
+func readings(opts Options) *reading {
+	root := &reading{}
+	for _, n := range opts.JSONText {
+		root.at([]string{n}).json = true
+	}
+	for _, c := range opts.Columns {
+		if len(c.Path) == 0 {
+			continue
+		}
+		r := root.at(c.Path)
+		switch {
+		case len(c.JSON) > 0:
+			r.json = true
+		case c.Type == ir.Number || c.Type == ir.Bool || c.Type == ir.Timestamp:
+			r.typed = true
+		}
+	}
+	return root
+}
+
+// readAsText changes a type the JSON reader detected into the type to read
+// it as, so that rules see the text the log has: every scalar other than
+// VARCHAR and BOOLEAN becomes VARCHAR (the reader then holds a number as
+// its JSON text, 5 as '5' where DOUBLE would print '5.0'; a UUID with its
+// case; a value of mixed JSON types as its text), in structs, lists and
+// MAP values too. Where r declares a number, boolean or timestamp, the
+// detected type stays (Register converts it to the declared type), unless
+// it is JSON or UUID, read as VARCHAR. Where r declares JSON text, a
+// value that is not text is read as JSON (its JSON text, keys in the
+// order written).
+func (t *dtype) readAsText(r *reading) {
+	if r != nil && r.json {
+		if c, ok := t.class(); !ok || c != ir.String {
+			*t = dtype{name: "JSON"}
+		}
+		return
+	}
+	switch {
+	case t.elem != nil:
+		t.elem.readAsText(r)
+	case t.value != nil:
+		t.value.readAsText(nil)
+	case t.fields != nil:
+		for _, f := range t.fields {
+			f.typ.readAsText(r.child(f.name))
+		}
+	default:
+		n := strings.ToUpper(t.name)
+		c, ok := t.class()
+		switch {
+		case ok && (c == ir.String || c == ir.Bool):
+		case r != nil && r.typed && n != "JSON" && n != "UUID":
+		default:
+			t.name = "VARCHAR"
+		}
+	}
 }

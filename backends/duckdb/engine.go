@@ -50,15 +50,16 @@ func (e *Engine) Close() error { return e.db.Close() }
 type Options struct {
 	// JSONText names top-level columns that must hold JSON text (CloudTrail
 	// requestParameters, responseElements, additionalEventData,
-	// serviceEventDetails): the JSON reader sees objects there and makes
-	// them STRUCTs, which are turned back into JSON text.
+	// serviceEventDetails): JSON files are read with the JSON as written
+	// there, Parquet STRUCTs are turned into JSON text.
 	JSONText []string
 	// Columns are the columns rules read (see sql.Columns). Each must exist
 	// with its declared type: a missing column, or a missing struct field
 	// on its path, is added as NULL, and a column or struct field of
 	// another type is converted with TRY_CAST (a value that is not of the
-	// type becomes NULL). A column with a JSON path makes its top-level
-	// column JSON text.
+	// type becomes NULL). A column with a JSON path makes the column at
+	// its Path JSON text. In JSON files, a number where no column declares
+	// one reads as its text (see Register).
 	Columns []ir.Column
 	// Materialize copies the data into a table instead of making a view,
 	// for many queries over the same files.
@@ -86,6 +87,27 @@ const keepText = "tokenhunt:keep-text %Y"
 // or not, told apart by their content. paths may be globs (DuckDB's, with
 // **); each must match at least one file. The files are listed now: files
 // added later need another Register.
+//
+// JSON files are read so that rules see the text the log has: the columns
+// and their types are detected from the records, then read again with
+// every number, UUID and value of mixed JSON types as text (VARCHAR),
+// in structs, lists and maps too, unless opts.Columns declares a number,
+// boolean or timestamp there. Without this, a column holding 5 and 1.5
+// would be DOUBLE and 5 would read '5.0'. DuckDB keeps the text of an
+// integer (-0 reads 0) and prints any other number as the shortest text of
+// its double (1.50 reads 1.5, 1e3 1000.0, 1e-7 1e-07). Booleans stay
+// BOOLEAN (their text is true and false); timestamps stay text unless
+// declared. Columns of JSON text (opts.JSONText, or a column whose values
+// are read with a JSON path) hold the JSON as written, keys in their order;
+// a JSON string there is the text it holds. Of top-level keys that differ
+// only in case, only the spelling the reader saw first is read (it names
+// the others name_1, ..., and these stay NULL).
+//
+// Parquet columns keep their types: string matching on a DOUBLE column
+// sees DuckDB's text of the double ('5.0' for 5), so pipelines should
+// declare such columns numbers. Where JSON and Parquet files share a
+// column, the column is text and the Parquet values read as DuckDB prints
+// them.
 func (e *Engine) Register(ctx context.Context, table string, paths []string, opts Options) error {
 	schema, name, err := splitTable(table)
 	if err != nil {
@@ -110,18 +132,23 @@ func (e *Engine) Register(ctx context.Context, table string, paths []string, opt
 		if len(byKind[k]) == 0 {
 			continue
 		}
-		q := readQuery(k, byKind[k], opts)
-		if k == kindRecords {
-			// Files whose Records are all empty have no record type: skip them.
-			cols, err := e.describe(ctx, q)
-			if err != nil {
-				return fmt.Errorf("register %s: %w", table, err)
-			}
-			if len(cols) == 1 && strings.HasPrefix(cols[0].name, "unnest(") {
-				continue
-			}
+		if k == kindParquet {
+			parts = append(parts, "SELECT * FROM "+parquetReader(byKind[k]))
+			continue
 		}
-		parts = append(parts, q)
+		spec, ok, err := e.jsonColumns(ctx, k, byKind[k], opts)
+		if err != nil {
+			return fmt.Errorf("register %s: %w", table, err)
+		}
+		if !ok {
+			continue // CloudTrail files whose Records are all empty
+		}
+		read := jsonReader(k, byKind[k], opts, spec)
+		if k == kindRecords {
+			parts = append(parts, "SELECT unnest(\"Records\", max_depth := 2) FROM "+read)
+		} else {
+			parts = append(parts, "SELECT * FROM "+read)
+		}
 	}
 	var query string
 	if len(parts) == 0 {
@@ -301,26 +328,79 @@ func fileKind(path string) (string, error) {
 	return kindLines, nil
 }
 
-func readQuery(kind string, files []string, opts Options) string {
+func parquetReader(files []string) string {
+	return "read_parquet(" + fileList(files) + ", union_by_name = true)"
+}
+
+func fileList(files []string) string {
 	list := make([]string, len(files))
 	for i, f := range files {
 		list[i] = quoteString(f)
 	}
-	src := "[" + strings.Join(list, ", ") + "]"
-	if kind == kindParquet {
-		return "SELECT * FROM read_parquet(" + src + ", union_by_name = true)"
-	}
+	return "[" + strings.Join(list, ", ") + "]"
+}
+
+// jsonReader is the read_json call for files of one kind: with spec "",
+// the reader detects the columns and their types from the records (all
+// of them, or opts.SampleSize); otherwise spec is the columns parameter.
+func jsonReader(kind string, files []string, opts Options, spec string) string {
 	sample := opts.SampleSize
 	if sample <= 0 {
 		sample = -1
 	}
 	format := map[string]string{kindLines: "newline_delimited", kindArray: "array", kindRecords: "auto", kindAuto: "auto"}[kind]
 	read := fmt.Sprintf("read_json(%s, format = '%s', union_by_name = true, sample_size = %d, "+
-		"dateformat = '%s', timestampformat = '%s', maximum_object_size = 1073741824)", src, format, sample, keepText, keepText)
-	if kind == kindRecords {
-		return "SELECT unnest(\"Records\", max_depth := 2) FROM " + read
+		"dateformat = '%s', timestampformat = '%s', maximum_object_size = 1073741824", fileList(files), format, sample, keepText, keepText)
+	if spec != "" {
+		read += ", columns = " + spec
 	}
-	return "SELECT * FROM " + read
+	return read + ")"
+}
+
+// jsonColumns detects the columns of JSON files of one kind and returns
+// the columns parameter that reads them as rules must see them (see
+// dtype.readAsText): read with the detected types, a number in a column
+// holding both 5 and 1.5 would be the DOUBLE 5.0, whose text is '5.0'
+// where the log says 5. ok is false for CloudTrail files without any
+// record.
+func (e *Engine) jsonColumns(ctx context.Context, kind string, files []string, opts Options) (spec string, ok bool, err error) {
+	cols, err := e.describe(ctx, "SELECT * FROM "+jsonReader(kind, files, opts, ""))
+	if err != nil {
+		return "", false, err
+	}
+	decl := readings(opts)
+	if kind == kindRecords {
+		// {"Records": [ {...}, ... ]}: the records are the elements of
+		// one list column.
+		for _, c := range cols {
+			if c.name != "Records" {
+				continue
+			}
+			t, err := parseType(c.typ)
+			if err != nil {
+				return "", false, fmt.Errorf("column %s: %w", c.name, err)
+			}
+			if t.elem == nil || !t.elem.isStruct() {
+				return "", false, nil // no record, or no object among them
+			}
+			t.elem.readAsText(decl)
+			return "{'Records': " + quoteString(t.String()) + "}", true, nil
+		}
+		return "", false, nil
+	}
+	var parts []string
+	for _, c := range cols {
+		t, err := parseType(c.typ)
+		if err != nil {
+			return "", false, fmt.Errorf("column %s: %w", c.name, err)
+		}
+		t.readAsText(decl.child(c.name))
+		parts = append(parts, quoteString(c.name)+": "+quoteString(t.String()))
+	}
+	if len(parts) == 0 {
+		return "", false, nil
+	}
+	return "{" + strings.Join(parts, ", ") + "}", true, nil
 }
 
 type column struct{ name, typ string }
@@ -392,7 +472,13 @@ func shape(cols []column, opts Options) (replace, extra []string, err error) {
 			return nil, nil, fmt.Errorf("column %s: %w", c.name, err)
 		}
 		if d != nil && d.json {
-			if cl, ok := t.class(); !ok || cl != ir.String {
+			switch cl, ok := t.class(); {
+			case ok && cl == ir.String:
+			case t.isScalar() && strings.EqualFold(t.name, "JSON"):
+				// A JSON string is the JSON text it holds.
+				replace = append(replace, "CASE WHEN json_type("+id+") = 'VARCHAR' THEN json_extract_string("+id+", '$') "+
+					"ELSE CAST("+id+" AS VARCHAR) END AS "+id)
+			default:
 				replace = append(replace, "CAST(to_json("+id+") AS VARCHAR) AS "+id)
 			}
 			continue
@@ -406,7 +492,7 @@ func shape(cols []column, opts Options) (replace, extra []string, err error) {
 		changed = t.textUUIDs() || changed
 		if d != nil {
 			for _, p := range d.paths {
-				changed = t.ensure(p.Path[1:], p.Type) || changed
+				changed = t.ensure(p.Path[1:], leafType(p)) || changed
 			}
 		}
 		if changed {
@@ -424,14 +510,23 @@ func shape(cols []column, opts Options) (replace, extra []string, err error) {
 		}
 		for _, p := range d.paths {
 			if t == nil {
-				t = build(p.Path[1:], p.Type)
+				t = build(p.Path[1:], leafType(p))
 			} else {
-				t.ensure(p.Path[1:], p.Type)
+				t.ensure(p.Path[1:], leafType(p))
 			}
 		}
 		extra = append(extra, "CAST(NULL AS "+t.String()+") AS "+quoteIdent(d.name))
 	}
 	return replace, extra, nil
+}
+
+// leafType is the type of the value at a column's path: JSON text when the
+// column reads a key inside it, else the declared type.
+func leafType(c ir.Column) ir.Type {
+	if len(c.JSON) > 0 {
+		return ir.String
+	}
+	return c.Type
 }
 
 // Exec runs a statement that returns no rows.

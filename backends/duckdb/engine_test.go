@@ -330,3 +330,224 @@ func TestQueryValues(t *testing.T) {
 		t.Errorf("rows do not encode as JSON: %v", err)
 	}
 }
+
+// numberRecords hold numbers of mixed kinds (5 and 1.5, so that the JSON
+// reader would type the columns DOUBLE) at the top level, in structs,
+// lists, lists of structs and maps; booleans; a UUID in upper case; a
+// column of mixed JSON types; a JSON text column with numbers.
+const numberRecords = `{"id":"a","x":5,"s":{"v":10,"w":[{"k":1}]},"l":[1,2.5],"d":{"n":3},"u":"6F1C2B8E-3D4A-4B5C-9E8F-0A1B2C3D4E5F","b":true,"mix":5,"rp":{"n":5,"f":1.5}}
+{"id":"b","x":1.5,"s":{"v":1.5,"w":[{"k":2.5}]},"l":[3],"d":{"n":2.5},"b":false,"mix":"text","rp":{"n":1.5}}
+{"id":"c","x":1e3,"s":{"v":100},"l":[],"d":{"n":"7"},"mix":[1,2.5],"rp":"{\"n\":5}"}
+`
+
+// TestRegisterNumberText checks that a number in a JSON source reads as its
+// JSON text wherever no column declares it a number, in every JSON format.
+func TestRegisterNumberText(t *testing.T) {
+	ctx := context.Background()
+	e := openEngine(t)
+	dir := t.TempDir()
+	lines := strings.Split(strings.TrimSpace(numberRecords), "\n")
+	writeFile(t, filepath.Join(dir, "lines.jsonl"), numberRecords)
+	writeFile(t, filepath.Join(dir, "array.json"), "[\n"+strings.Join(lines, ",\n")+"\n]")
+	writeFile(t, filepath.Join(dir, "records.json"), `{"Records": [`+strings.Join(lines, ",")+`]}`)
+	writeFile(t, filepath.Join(dir, "records.json.gz"), gzipText(t, `{"Records": [`+strings.Join(lines, ",")+`]}`))
+	opts := duckdb.Options{
+		JSONText: []string{"rp"},
+		Columns:  []ir.Column{{Path: []string{"d", "n"}, Type: ir.Number}},
+	}
+	wantTypes := map[string]string{
+		"id": "VARCHAR", "x": "VARCHAR", "l": "VARCHAR[]", "mix": "VARCHAR", "u": "VARCHAR", "b": "BOOLEAN", "rp": "VARCHAR",
+		"s": `STRUCT(v VARCHAR, w STRUCT(k VARCHAR)[])`,
+		"d": `STRUCT(n DOUBLE)`, // declared a number
+	}
+	wantRows := []map[string]any{{
+		"id": "a", "x": "5", "s": map[string]any{"v": "10", "w": []any{map[string]any{"k": "1"}}}, "l": []any{"1", "2.5"},
+		"d": map[string]any{"n": 3.0}, "u": "6F1C2B8E-3D4A-4B5C-9E8F-0A1B2C3D4E5F", "b": true, "mix": "5",
+		"rp": `{"n":5,"f":1.5}`,
+	}, {
+		"id": "b", "x": "1.5", "s": map[string]any{"v": "1.5", "w": []any{map[string]any{"k": "2.5"}}}, "l": []any{"3"},
+		"d": map[string]any{"n": 2.5}, "u": nil, "b": false, "mix": "text", "rp": `{"n":1.5}`,
+	}, {
+		// 1e3 reads as 1000.0 (see TestRegisterNumberLiterals).
+		"id": "c", "x": "1000.0", "s": map[string]any{"v": "100", "w": nil}, "l": []any{},
+		"d": map[string]any{"n": 7.0}, "u": nil, "b": nil, "mix": "[1,2.5]", "rp": `{"n":5}`,
+	}}
+	for _, file := range []string{"lines.jsonl", "array.json", "records.json", "records.json.gz"} {
+		t.Run(file, func(t *testing.T) {
+			if err := e.Register(ctx, "nums", []string{filepath.Join(dir, file)}, opts); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := e.Query(ctx, `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'nums'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			types := map[string]string{}
+			for _, r := range rows {
+				types[fmt.Sprint(r["column_name"])] = fmt.Sprint(r["data_type"])
+			}
+			if diff := cmp.Diff(wantTypes, types); diff != "" {
+				t.Errorf("column types (-want +got):\n%s", diff)
+			}
+			rows, err = e.Query(ctx, `SELECT id, x, s, l, d, u, b, mix, rp FROM nums ORDER BY id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(wantRows, rows); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRegisterNumberRules runs rules on undeclared (ir.Any) columns of
+// mixed integers and floats: string matching sees the text the log has.
+func TestRegisterNumberRules(t *testing.T) {
+	ctx := context.Background()
+	e := openEngine(t)
+	file := filepath.Join(t.TempDir(), "n.jsonl")
+	writeFile(t, file, numberRecords)
+	anyf := func(path ...string) ir.Field { return typed(ir.Any, path...) }
+	tests := []struct {
+		name  string
+		where ir.Expr
+		want  []string
+	}{
+		{"string equality", ci(anyf("x"), "5"), []string{"a"}},
+		{"suffix", ci(anyf("x"), star, "00"), []string{}},
+		{"contains zero", ci(anyf("s", "v"), star, "0", star), []string{"a", "c"}},
+		// Read as DOUBLE, the list would print as [{'k': 1.0}].
+		{"contains zero in a list of structs", ci(anyf("s", "w"), star, "0", star), []string{}},
+		{"number equality", num(anyf("x"), ir.Eq, "1000"), []string{"c"}},
+		{"number equality on float", num(anyf("x"), ir.Eq, "1.5"), []string{"b"}},
+		{"number gt", num(anyf("x"), ir.Gt, "2"), []string{"a", "c"}},
+		{"number on mixed column", num(anyf("mix"), ir.Eq, "5"), []string{"a"}},
+		{"json text number", ci(jsonf("rp", "n"), "5"), []string{"a", "c"}},
+		{"json text whole", ci(fld("rp"), star, `"n":5,`, star), []string{"a"}},
+		{"bool true", ir.BoolEq{Field: anyf("b"), Value: true}, []string{"a"}},
+		{"bool false", ir.BoolEq{Field: anyf("b"), Value: false}, []string{"b"}},
+		{"not bool true", not(ir.BoolEq{Field: anyf("b"), Value: true}), []string{"b", "c"}},
+		{"uuid keeps its case", cs(anyf("u"), "6F1C2B8E", star), []string{"a"}},
+		{"declared number", num(typed(ir.Number, "d", "n"), ir.Gt, "2.5"), []string{"a", "c"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := duckdb.Options{JSONText: []string{"rp"}, Columns: sql.Columns(tc.where)}
+			if err := e.Register(ctx, "n", []string{file}, opts); err != nil {
+				t.Fatal(err)
+			}
+			q := compile(t, duckdb.Dialect(), "n", tc.where)
+			if diff := cmp.Diff(tc.want, ids(t, e, q)); diff != "" {
+				t.Errorf("%s: matched ids (-want +got):\n%s", q, diff)
+			}
+		})
+	}
+}
+
+// TestRegisterNumberLiterals pins how DuckDB turns a JSON number into the
+// text of a VARCHAR column: integers as written (-0 as 0), other numbers
+// as the shortest text of their double, in plain notation with ".0" from
+// 1e-4 up to 1e16 and in exponent notation outside (Python's repr). A
+// number the log writes otherwise (1.50, 1e3) reads differently from the
+// log; refeval reads JSON numbers as written.
+func TestRegisterNumberLiterals(t *testing.T) {
+	ctx := context.Background()
+	e := openEngine(t)
+	lits := []struct{ lit, text string }{
+		{"5", "5"}, {"-3", "-3"}, {"-0", "0"}, {"12345678901234567890123", "12345678901234567890123"},
+		{"1.5", "1.5"}, {"0.5", "0.5"}, {"1.0", "1.0"}, {"-0.0", "-0.0"}, {"0.30000000000000004", "0.30000000000000004"},
+		{"1.50", "1.5"}, {"1e3", "1000.0"}, {"1E+2", "100.0"}, {"1e-7", "1e-07"}, {"1e-4", "0.0001"},
+		{"1e15", "1000000000000000.0"}, {"1e16", "1e+16"}, {"1e400", "1e400"},
+	}
+	var b strings.Builder
+	for i, l := range lits {
+		fmt.Fprintf(&b, `{"i":%d,"v":%s}`+"\n", i, l.lit)
+	}
+	fmt.Fprintf(&b, `{"i":%d,"v":1.5}`+"\n", len(lits)) // a float, should every literal above be an integer
+	file := filepath.Join(t.TempDir(), "lits.jsonl")
+	writeFile(t, file, b.String())
+	if err := e.Register(ctx, "lits", []string{file}, duckdb.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// i is text too: no column declares it a number.
+	rows, err := e.Query(ctx, `SELECT v FROM lits ORDER BY CAST(i AS INTEGER)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range lits {
+		if got := rows[i]["v"]; got != l.text {
+			t.Errorf("JSON number %s reads as %#v, want %q", l.lit, got, l.text)
+		}
+	}
+}
+
+// TestRegisterParquetNumbers: Parquet columns keep their types, so string
+// matching on a DOUBLE column sees DuckDB's text of the double ('5.0'):
+// pipelines declare such columns numbers. Joined with JSON files, whose
+// numbers are text, the column is text and the Parquet values read '5.0'.
+func TestRegisterParquetNumbers(t *testing.T) {
+	ctx := context.Background()
+	e := openEngine(t)
+	dir := t.TempDir()
+	parquet := filepath.Join(dir, "p.parquet")
+	if err := e.Exec(ctx, `COPY (SELECT 'p' AS id, 5.0::DOUBLE AS x) TO '`+parquet+`' (FORMAT parquet)`); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "j.jsonl"), `{"id":"j","x":5}`+"\n"+`{"id":"k","x":1.5}`+"\n")
+	tests := []struct {
+		name  string
+		paths []string
+		where ir.Expr
+		want  []string
+	}{
+		{"text of a double", []string{parquet}, ci(typed(ir.Any, "x"), "5.0"), []string{"p"}},
+		{"not the log's text", []string{parquet}, ci(typed(ir.Any, "x"), "5"), []string{}},
+		{"declared number", []string{parquet}, num(typed(ir.Number, "x"), ir.Eq, "5"), []string{"p"}},
+		{"number equality", []string{parquet}, num(typed(ir.Any, "x"), ir.Eq, "5"), []string{"p"}},
+		{"joined with JSON", []string{parquet, filepath.Join(dir, "j.jsonl")}, ci(typed(ir.Any, "x"), "5", star), []string{"j", "p"}},
+		{"joined, number equality", []string{parquet, filepath.Join(dir, "j.jsonl")}, num(typed(ir.Any, "x"), ir.Eq, "5"), []string{"j", "p"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := e.Register(ctx, "pq", tc.paths, duckdb.Options{Columns: sql.Columns(tc.where)}); err != nil {
+				t.Fatal(err)
+			}
+			q := compile(t, duckdb.Dialect(), "pq", tc.where)
+			if diff := cmp.Diff(tc.want, ids(t, e, q)); diff != "" {
+				t.Errorf("%s: matched ids (-want +got):\n%s", q, diff)
+			}
+		})
+	}
+}
+
+// TestRegisterNestedJSONText: a column read with a JSON path below a
+// struct holds the JSON as written, numbers included.
+func TestRegisterNestedJSONText(t *testing.T) {
+	ctx := context.Background()
+	e := openEngine(t)
+	file := filepath.Join(t.TempDir(), "o.jsonl")
+	writeFile(t, file, `{"id":"a","o":{"j":{"n":5,"f":1.5}}}`+"\n"+`{"id":"b","o":{"j":{"n":1.5}}}`+"\n"+`{"id":"c","o":{}}`+"\n")
+	nested := func(keys ...string) ir.Field {
+		return ir.Field{Name: "o.j", Column: &ir.Column{Path: []string{"o", "j"}, JSON: keys}}
+	}
+	tests := []struct {
+		name  string
+		where ir.Expr
+		want  []string
+	}{
+		{"key", ci(nested("n"), "5"), []string{"a"}},
+		{"float key", ci(nested("n"), "1.5"), []string{"b"}},
+		{"whole", ir.And{Args: []ir.Expr{ci(nested("f"), star), ci(nested(), `{"n":5,"f":1.5}`)}}, []string{"a"}},
+		{"missing key", ir.IsNull{Field: nested("n")}, []string{"c"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := e.Register(ctx, "o", []string{file}, duckdb.Options{Columns: sql.Columns(tc.where)}); err != nil {
+				t.Fatal(err)
+			}
+			q := compile(t, duckdb.Dialect(), "o", tc.where)
+			if diff := cmp.Diff(tc.want, ids(t, e, q)); diff != "" {
+				t.Errorf("%s: matched ids (-want +got):\n%s", q, diff)
+			}
+		})
+	}
+}

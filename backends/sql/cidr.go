@@ -83,11 +83,11 @@ func (p *printer) within(s expr, shape string, norm expr, prefixes []netip.Prefi
 		lo, hi := prefixRange(pfx)
 		ranges[i] = between(norm, p.str(lo), p.str(hi))
 	}
-	return p.and(prim(p.d.RegexpMatches(s.text, p.d.QuoteString(shape))), p.or(ranges...))
+	return p.and(prim(p.d.RegexpMatches(s.text, p.rx(shape))), p.or(ranges...))
 }
 
 func (p *printer) regexpReplace(x expr, pattern, repl string) expr {
-	return prim(p.d.RegexpReplaceAll(x.text, p.d.QuoteString(pattern), p.d.QuoteString(repl)))
+	return prim(p.d.RegexpReplaceAll(x.text, p.rx(pattern), p.regexLit(repl)))
 }
 
 func (p *printer) replace(x expr, from, to expr) expr {

@@ -30,6 +30,10 @@ type Dialect struct {
 	QuoteIdent func(name string) string
 	// QuoteString quotes a string literal.
 	QuoteString func(s string) string
+	// QuoteRegex, when not nil, quotes the string literal of a regular
+	// expression or a regex replacement (e.g. as a raw string, r'...');
+	// nil uses QuoteString.
+	QuoteRegex func(s string) string
 	// Table quotes a table name as a pipeline spells it (it may be
 	// qualified, e.g. "db.table").
 	Table func(name string) string
@@ -61,6 +65,11 @@ type Dialect struct {
 	// RegexpReplaceAll replaces every match of pattern (a quoted literal)
 	// with replacement (a quoted literal that may use RegexpGroup1).
 	RegexpReplaceAll func(x, pattern, replacement string) string
+	// Regex, when not nil, rewrites every RE2 pattern the printer emits
+	// (flags as a leading (?flags) group) into the engine's own regex
+	// syntax before it is quoted; its error names what the engine cannot
+	// express. Nil passes RE2 through.
+	Regex func(pattern string) (string, error)
 	// RegexpGroup1 is how a replacement refers to the first capture group,
 	// e.g. `\1` or `$1` (unquoted).
 	RegexpGroup1 string

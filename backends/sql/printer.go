@@ -42,6 +42,9 @@ func Where(d Dialect, r *ir.Rule) (string, error) {
 	}
 	p := &printer{d: d, rule: r}
 	e, err := p.expr(r.Where)
+	if err == nil {
+		err = p.err
+	}
 	if err != nil {
 		return "", err
 	}
@@ -62,6 +65,9 @@ func Column(d Dialect, r *ir.Rule, f ir.Field) (string, error) {
 type printer struct {
 	d    Dialect
 	rule *ir.Rule
+	// err is the first error of rx, which prints the printer's own
+	// patterns where no error can be returned.
+	err error
 }
 
 // errorf reports a problem at the field's position, or the rule's.
@@ -84,6 +90,40 @@ func (p *printer) bool(v bool) expr {
 }
 
 func (p *printer) str(s string) expr { return prim(p.d.QuoteString(s)) }
+
+// regexLit quotes the text of a regular expression or a replacement.
+func (p *printer) regexLit(s string) string {
+	if p.d.QuoteRegex != nil {
+		return p.d.QuoteRegex(s)
+	}
+	return p.d.QuoteString(s)
+}
+
+// pattern rewrites an RE2 pattern with the dialect's Regex and quotes it.
+func (p *printer) pattern(re string) (string, error) {
+	if p.d.Regex != nil {
+		s, err := p.d.Regex(re)
+		if err != nil {
+			return "", err
+		}
+		re = s
+	}
+	return p.regexLit(re), nil
+}
+
+// rx quotes one of the printer's own patterns (CIDR shapes, decimal text),
+// which every dialect must express: a failure is kept in p.err and
+// reported by Where.
+func (p *printer) rx(re string) string {
+	q, err := p.pattern(re)
+	if err != nil {
+		if p.err == nil {
+			p.err = p.errorf(ir.Pos{}, "", "internal pattern %q: %v", re, err)
+		}
+		return p.regexLit(re)
+	}
+	return q
+}
 
 func (p *printer) call(f func(string) string, x expr) expr { return prim(f(x.text)) }
 
@@ -326,7 +366,11 @@ func (p *printer) regex(r ir.Regex) (expr, error) {
 	if _, err := regexp.Compile(pattern); err != nil {
 		return expr{}, p.errorf(r.Field.Pos, "write the expression in RE2 syntax", "field %q: invalid regular expression %q: %v", r.Field.Name, r.Pattern, err)
 	}
-	return prim(p.d.RegexpMatches(p.text(c).text, p.d.QuoteString(pattern))), nil
+	q, err := p.pattern(pattern)
+	if err != nil {
+		return expr{}, p.errorf(r.Field.Pos, "rewrite the expression without it", "field %q: regular expression %q: %v", r.Field.Name, r.Pattern, err)
+	}
+	return prim(p.d.RegexpMatches(p.text(c).text, q)), nil
 }
 
 var opSyms = map[ir.Op]string{ir.Eq: "=", ir.Lt: "<", ir.Lte: "<=", ir.Gt: ">", ir.Gte: ">="}
@@ -355,7 +399,7 @@ func (p *printer) compare(c ir.Compare) (expr, error) {
 	if !ok {
 		return expr{}, p.errorf(c.Field.Pos, "", "unknown comparison operator %d", int(c.Op))
 	}
-	if cl.typ != ir.Number && c.Op == ir.Eq {
+	if cl.typ != ir.Number && cl.typ != ir.Any && c.Op == ir.Eq {
 		if err := checkText(c.Value.Text); err != nil {
 			return expr{}, p.errorf(c.Field.Pos, "", "field %q: value %q %v", c.Field.Name, c.Value.Text, err)
 		}
@@ -368,8 +412,22 @@ func (p *printer) compare(c ir.Compare) (expr, error) {
 	if cl.typ == ir.Number {
 		return cmp(cl.x, op, n), nil
 	}
-	return cmp(p.call(p.d.TryCastDouble, p.text(cl)), op, n), nil
+	if c.Op == ir.Eq {
+		// A column of undeclared type equals a number when it reads as
+		// that number, whether the engine stores it as text or as a
+		// number of any width ("5", 5, 5.0).
+		return cmp(p.call(p.d.TryCastDouble, cl.x), op, n), nil
+	}
+	num := cmp(p.call(p.d.TryCastDouble, p.text(cl)), op, n)
+	// Ordering: only text in decimal notation is a number; the engine's
+	// cast also takes "inf", "nan" and "1_000", which must never match.
+	guard := prim(p.d.RegexpMatches(p.text(cl).text, p.rx(decimalText)))
+	return p.and(guard, num), nil
 }
+
+// decimalText is the text the printer reads as a number for an ordering
+// comparison (the reference evaluator uses the same).
+const decimalText = `^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$`
 
 func (p *printer) boolEq(b ir.BoolEq) (expr, error) {
 	c, err := p.column(b.Field)

@@ -15,6 +15,7 @@ import (
 	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
+	"github.com/tokenhunt/tokenhunt/compiler/sigma"
 )
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -24,7 +25,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newConvert(), newCheck(), newRun(), newPipelines())
+	root.AddCommand(newConvert(), newCheck(), newRun(), newPipelines(), newList(), newSimulate())
 	return root
 }
 
@@ -47,16 +48,33 @@ func findBackend(name string) (backends.Backend, error) {
 
 // compileArgs loads rules and pipelines and compiles them; rule errors are
 // printed to stderr and counted.
-func compileArgs(cmd *cobra.Command, pipelines, paths []string) ([]*compiler.Result, ir.Errors, error) {
+func compileArgs(cmd *cobra.Command, pipelines, paths []string) (*compiler.Set, ir.Errors, error) {
 	ps, err := pipeline.ResolveAll(pipelines)
 	if err != nil {
 		return nil, nil, &exitError{code: 2, err: err}
 	}
-	rules, errs := compiler.Load(paths)
-	results, cerrs := compiler.Compile(rules, ps)
+	rules, errs, err := loadRules(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	set, cerrs := compiler.CompileSet(rules, ps)
 	errs = append(errs, cerrs...)
 	errs.Sort()
-	return results, errs, nil
+	return set, errs, nil
+}
+
+// loadRules expands paths and loads the rules in them. A path that names
+// no file is a usage error (exit 2), not a rule error.
+func loadRules(paths []string) ([]*sigma.Rule, ir.Errors, error) {
+	files, err := sigma.ExpandPaths(paths)
+	if err != nil {
+		return nil, nil, &exitError{code: 2, err: err}
+	}
+	if len(files) == 0 {
+		return nil, nil, &exitError{code: 2, err: fmt.Errorf("no rule files (*.yml, *.yaml) in %s", strings.Join(paths, " "))}
+	}
+	rules, errs := compiler.Load(files)
+	return rules, errs, nil
 }
 
 func printErrors(w io.Writer, errs ir.Errors) {
@@ -74,7 +92,7 @@ func newConvert() *cobra.Command {
 		Long: `Compile Sigma rules (files, folders or globs) into queries for a target.
 
 Formats: text (default) prints the query alone, ready to paste and run; several
-rules are separated by a blank line and a "-- id: title" comment line. json
+queries are separated by a blank line and a "-- id: title" comment line. json
 prints one object per rule and line: id, title, level, tags, logsource, query.
 Rules that fail are reported on stderr with file:line:col and the exit code is 1.`,
 		Args: cobra.MinimumNArgs(1),
@@ -89,24 +107,42 @@ Rules that fail are reported on stderr with file:line:col and the exit code is 1
 			if format != "text" && format != "json" {
 				return &exitError{code: 2, err: fmt.Errorf("unknown format %q: choose text or json", format)}
 			}
-			results, errs, err := compileArgs(cmd, pipelines, args)
+			set, errs, err := compileArgs(cmd, pipelines, args)
 			if err != nil {
 				return err
 			}
-			var buf bytes.Buffer
-			n := 0
-			for _, r := range results {
-				var query string
-				var irJSON json.RawMessage
+			// Compile everything first: whether the text output carries
+			// comment lines depends on how many queries it holds.
+			type converted struct {
+				r      *compiler.Result
+				query  string
+				irJSON json.RawMessage
+			}
+			var done []converted
+			// A base rule of a correlation is printed inside the
+			// correlation's query, and on its own only with generate: true.
+			inside := map[*ir.Rule]bool{}
+			for _, c := range set.Correlations {
+				if !c.Correlation.Generate {
+					for _, b := range c.Correlation.Bases {
+						inside[b.Rule] = true
+					}
+				}
+			}
+			for _, r := range set.Rules {
+				if inside[r.Rule] {
+					continue
+				}
+				c := converted{r: r}
 				if be == nil {
 					if format == "json" {
 						b, err := ir.MarshalExpr(r.Rule.Where)
 						if err != nil {
 							return err
 						}
-						irJSON = b
+						c.irJSON = b
 					} else {
-						query = strings.TrimRight(ir.FormatRule(r.Rule), "\n")
+						c.query = strings.TrimRight(ir.FormatRule(r.Rule), "\n")
 					}
 				} else {
 					q, err := be.Compile(r.Rule)
@@ -114,18 +150,51 @@ Rules that fail are reported on stderr with file:line:col and the exit code is 1
 						errs = append(errs, asRuleErrors(err, r)...)
 						continue
 					}
-					query = q
+					c.query = q
 				}
+				done = append(done, c)
+			}
+			for _, cr := range set.Correlations {
+				c := converted{r: &compiler.Result{Source: cr.Source, Rule: correlationHeader(cr.Correlation)}}
+				switch {
+				case be == nil && format == "json":
+					b, err := json.Marshal(map[string]any{"correlation": cr.Correlation.Type.String(), "text": ir.FormatCorrelation(cr.Correlation)})
+					if err != nil {
+						return err
+					}
+					c.irJSON = b
+				case be == nil:
+					c.query = strings.TrimRight(ir.FormatCorrelation(cr.Correlation), "\n")
+				default:
+					cc, ok := be.(interface {
+						CompileCorrelation(*ir.Correlation) (string, error)
+					})
+					if !ok {
+						errs = append(errs, &ir.Error{Pos: cr.Correlation.Pos, RuleID: cr.Correlation.ID, Msg: fmt.Sprintf("%s: correlation rules are not supported by this target yet", be.Name()), Hint: "convert it for duckdb"})
+						continue
+					}
+					q, err := cc.CompileCorrelation(cr.Correlation)
+					if err != nil {
+						errs = append(errs, asRuleErrors(err, c.r)...)
+						continue
+					}
+					c.query = q
+				}
+				done = append(done, c)
+			}
+			var buf bytes.Buffer
+			for i, c := range done {
+				r := c.r
 				if format == "json" {
 					obj := map[string]any{
 						"id": r.Rule.ID, "title": r.Rule.Title, "level": r.Rule.Level,
 						"tags": nonNil(r.Rule.Tags), "logsource": r.Rule.Logsource, "file": r.Source.File,
 						"target": target,
 					}
-					if irJSON != nil {
-						obj["query"] = irJSON
+					if c.irJSON != nil {
+						obj["query"] = c.irJSON
 					} else {
-						obj["query"] = query
+						obj["query"] = c.query
 					}
 					b, err := json.Marshal(obj)
 					if err != nil {
@@ -133,25 +202,24 @@ Rules that fail are reported on stderr with file:line:col and the exit code is 1
 					}
 					buf.Write(b)
 					buf.WriteByte('\n')
-					n++
 					continue
 				}
-				if len(results) > 1 {
-					if n > 0 {
+				if len(done) > 1 {
+					if i > 0 {
 						buf.WriteString("\n")
 					}
 					comment := "--"
 					if be == nil {
 						comment = "#"
-					} else if c, ok := be.(interface{ LineComment() string }); ok {
-						comment = c.LineComment()
+					} else if lc, ok := be.(interface{ LineComment() string }); ok {
+						comment = lc.LineComment()
 					}
 					fmt.Fprintf(&buf, "%s %s: %s\n", comment, r.Rule.ID, oneLine(r.Rule.Title))
 				}
-				buf.WriteString(query)
+				buf.WriteString(c.query)
 				buf.WriteString("\n")
-				n++
 			}
+			n := len(done)
 			if err := writeOut(cmd, out, buf.Bytes()); err != nil {
 				return err
 			}
@@ -237,7 +305,10 @@ Exit code 1 when any error (not warning) is found.`,
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
-			rules, errs := compiler.Load(args)
+			rules, errs, err := loadRules(args)
+			if err != nil {
+				return err
+			}
 			if len(pipelines) > 0 {
 				_, cerrs := compiler.Compile(rules, ps)
 				errs = append(errs, cerrs...)
@@ -312,4 +383,14 @@ func newPipelines() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// correlationHeader carries a correlation's metadata in a Rule, for the
+// output code that prints rules and correlations alike.
+func correlationHeader(c *ir.Correlation) *ir.Rule {
+	r := &ir.Rule{ID: c.ID, Title: c.Title, Level: c.Level, Status: c.Status, Tags: c.Tags, Pos: c.Pos}
+	if len(c.Bases) > 0 {
+		r.Logsource = c.Bases[0].Rule.Logsource
+	}
+	return r
 }

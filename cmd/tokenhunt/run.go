@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -44,9 +47,14 @@ Exit codes: 0 no matches, 1 matches found, 2 errors.`,
 				if !ok || table == "" || files == "" {
 					return &exitError{code: 2, err: fmt.Errorf("--data %q: want TABLE=FILES", d)}
 				}
-				sources[table] = append(sources[table], strings.Split(files, ",")...)
+				for _, f := range strings.Split(files, ",") {
+					if st, err := os.Stat(f); err == nil && st.IsDir() {
+						return &exitError{code: 2, err: fmt.Errorf("--data %s=%s: %s is a folder: name its files with a glob, e.g. %s", table, files, f, filepath.Join(f, "**", "*.json"))}
+					}
+					sources[table] = append(sources[table], f)
+				}
 			}
-			results, errs, err := compileArgs(cmd, pipelines, args)
+			set, errs, err := compileArgs(cmd, pipelines, args)
 			if err != nil {
 				return err
 			}
@@ -63,36 +71,81 @@ Exit codes: 0 no matches, 1 matches found, 2 errors.`,
 			type job struct {
 				r     *compiler.Result
 				query string
+				corr  bool
 			}
 			var jobs []job
 			columns := map[string][]ir.Column{}
-			for _, r := range results {
+			logsources := map[string]ir.Logsource{}
+			// need records the columns a rule reads; false when its table
+			// has no data.
+			need := func(r *ir.Rule, extra ...ir.Field) bool {
+				if _, ok := sources[r.Table]; !ok {
+					errs = append(errs, &ir.Error{Pos: r.Pos, RuleID: r.ID, Msg: fmt.Sprintf("no data for table %q", r.Table), Hint: fmt.Sprintf("add --data %s=FILES", r.Table)})
+					return false
+				}
+				if _, seen := columns[r.Table]; !seen {
+					columns[r.Table] = ps.Source(r.Logsource).ColumnList()
+					logsources[r.Table] = r.Logsource
+				}
+				columns[r.Table] = append(columns[r.Table], sql.Columns(r.Where)...)
+				for _, f := range extra {
+					if f.Column != nil {
+						columns[r.Table] = append(columns[r.Table], *f.Column)
+					}
+				}
+				return true
+			}
+			inside := map[*ir.Rule]bool{} // base rules shown through their correlation
+			for _, c := range set.Correlations {
+				if !c.Correlation.Generate {
+					for _, b := range c.Correlation.Bases {
+						inside[b.Rule] = true
+					}
+				}
+			}
+			for _, r := range set.Rules {
+				if inside[r.Rule] {
+					continue
+				}
 				q, err := be.Compile(r.Rule)
 				if err != nil {
 					errs = append(errs, asRuleErrors(err, r)...)
 					continue
 				}
-				if _, ok := sources[r.Rule.Table]; !ok {
-					errs = append(errs, &ir.Error{Pos: r.Rule.Pos, RuleID: r.Rule.ID, Msg: fmt.Sprintf("no data for table %q", r.Rule.Table), Hint: fmt.Sprintf("add --data %s=FILES", r.Rule.Table)})
-					continue
+				if need(r.Rule) {
+					jobs = append(jobs, job{r: r, query: q})
 				}
-				if _, seen := columns[r.Rule.Table]; !seen {
-					columns[r.Rule.Table] = ps.Source(r.Rule.Logsource).ColumnList()
-				}
-				columns[r.Rule.Table] = append(columns[r.Rule.Table], sql.Columns(r.Rule.Where)...)
-				jobs = append(jobs, job{r, q})
 			}
-			registered := map[string]bool{}
-			for _, j := range jobs {
-				t := j.r.Rule.Table
-				if registered[t] {
+			for _, cr := range set.Correlations {
+				c := cr.Correlation
+				res := &compiler.Result{Source: cr.Source, Rule: correlationHeader(c)}
+				q, err := be.CompileCorrelation(c)
+				if err != nil {
+					errs = append(errs, asRuleErrors(err, res)...)
 					continue
 				}
-				src := ps.Source(j.r.Rule.Logsource)
+				ok := true
+				for _, b := range c.Bases {
+					fields := append(append([]ir.Field{b.Time, b.ID}, b.Group...), b.Terms...)
+					if b.Value != nil {
+						fields = append(fields, *b.Value)
+					}
+					ok = need(b.Rule, fields...) && ok
+				}
+				if ok {
+					jobs = append(jobs, job{r: res, query: q, corr: true})
+				}
+			}
+			tables := make([]string, 0, len(columns))
+			for t := range columns {
+				tables = append(tables, t)
+			}
+			sort.Strings(tables)
+			for _, t := range tables {
+				src := ps.Source(logsources[t])
 				if err := eng.Register(ctx, t, sources[t], duckdb.Options{JSONText: src.JSONColumns, Columns: columns[t], Materialize: true}); err != nil {
 					return &exitError{code: 2, err: fmt.Errorf("table %s: %w", t, err)}
 				}
-				registered[t] = true
 			}
 			total, failed := 0, 0
 			for _, j := range jobs {
@@ -104,6 +157,10 @@ Exit codes: 0 no matches, 1 matches found, 2 errors.`,
 					continue
 				}
 				total += len(rows)
+				if j.corr {
+					printFindings(out, j.r, rows, limit, time.Since(start))
+					continue
+				}
 				printMatches(out, j.r, rows, limit, time.Since(start))
 			}
 			errs.Sort()
@@ -184,4 +241,28 @@ func lookup(row map[string]any, path []string) (any, bool) {
 		return t.UTC().Format(time.RFC3339), true
 	}
 	return cur, true
+}
+
+// printFindings prints a correlation's findings: group values, when, the
+// aggregate and how many events, redacted.
+func printFindings(w io.Writer, r *compiler.Result, rows []map[string]any, limit int, took time.Duration) {
+	fmt.Fprintf(w, "%-8s %s  (%d findings, %s)\n", strings.ToUpper(orDash(r.Rule.Level)), oneLine(r.Rule.Title), len(rows), took.Round(time.Millisecond))
+	fixed := map[string]bool{"first_seen": true, "fired_at": true, "last_seen": true, "value": true, "event_count": true, "event_ids": true}
+	for i, row := range rows {
+		if i == limit {
+			fmt.Fprintf(w, "         … %d more\n", len(rows)-limit)
+			break
+		}
+		var group []string
+		for k, v := range row {
+			if !fixed[k] {
+				group = append(group, fmt.Sprintf("%s=%v", k, v))
+			}
+		}
+		sort.Strings(group)
+		first, _ := lookup(row, []string{"first_seen"})
+		last, _ := lookup(row, []string{"last_seen"})
+		line := fmt.Sprintf("%s  %v → %v  value=%v events=%v", strings.Join(group, " "), first, last, row["value"], row["event_count"])
+		fmt.Fprintf(w, "         %s\n", redact.String(line))
+	}
 }

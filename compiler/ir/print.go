@@ -144,16 +144,18 @@ func PatternString(p Pattern) string {
 var plainName = regexp.MustCompile(`^[A-Za-z_@][A-Za-z0-9_.@\-]*$`)
 
 // FieldString prints a field: its name, then where a pipeline put it when
-// that is not the column of the same name:
+// that is not the string column of the same name, or `=?` while no pipeline
+// has resolved it:
 //
 //	eventName
 //	requestParameters.roleArn=requestParameters$roleArn
 //	eventTime:timestamp
+//	eventName=?
 func FieldString(f Field) string {
 	name := quoteName(f.Name)
 	c := f.Column
 	if c == nil {
-		return name
+		return name + "=?"
 	}
 	var loc string
 	if !(len(c.JSON) == 0 && strings.Join(c.Path, ".") == f.Name && allPlain(c.Path)) {

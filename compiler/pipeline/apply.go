@@ -52,8 +52,15 @@ type Source struct {
 	Keywords []string
 	// JSONColumns are the columns (dotted struct paths, usually one name)
 	// that hold JSON text: json_columns plus every column a json: entry
-	// names, in first-mention order, without duplicates.
+	// names, in first-mention order, without duplicates. Dynamic columns
+	// are listed too, first.
 	JSONColumns []string
+	// DynamicColumns are the JSON columns of the engine's own JSON type
+	// (KQL dynamic) rather than text: dynamic_columns, as written.
+	DynamicColumns []string
+	// Time and ID are the fields holding the event time and a unique event
+	// id (field names as rules spell them; empty when no entry sets them).
+	Time, ID string
 	// Columns are the columns that exact fields entries name, as dotted
 	// paths spelled as the pipeline spells them, with their types. Values
 	// read from inside JSON text are not listed.
@@ -64,7 +71,7 @@ type Source struct {
 // of a log source.
 func (s Set) Source(ls ir.Logsource) Source {
 	v := s.view(ls)
-	src := Source{Table: v.tableFor(ls), Keywords: slices.Clone(v.keywords), Columns: map[string]ir.Type{}}
+	src := Source{Table: v.tableFor(ls), Keywords: slices.Clone(v.keywords), Columns: map[string]ir.Type{}, Time: v.time, ID: v.id}
 	seen := map[string]bool{}
 	addJSON := func(c string) {
 		if !seen[strings.ToLower(c)] {
@@ -72,6 +79,10 @@ func (s Set) Source(ls ir.Logsource) Source {
 			src.JSONColumns = append(src.JSONColumns, c)
 		}
 	}
+	for _, c := range v.dynCols {
+		addJSON(c)
+	}
+	src.DynamicColumns = slices.Clone(v.dynCols)
 	for _, c := range v.jsonCols {
 		addJSON(c)
 	}
@@ -123,7 +134,10 @@ type view struct {
 	table      string
 	keywords   []string
 	jsonCols   []string
+	dynCols    []string
+	time, id   string
 	renames    map[string]string    // lower-cased name -> target
+	prefixRen  map[string]string    // lower-cased prefix -> replacement
 	exact      map[string]FieldSpec // lower-cased name -> entry
 	prefixes   map[string]FieldSpec // lower-cased prefix (no ".*") -> entry
 	fieldOrder []FieldSpec          // winning entries, in first-mention order
@@ -132,7 +146,7 @@ type view struct {
 func matches(want, have string) bool { return want == "" || strings.EqualFold(want, have) }
 
 func (s Set) view(ls ir.Logsource) *view {
-	v := &view{renames: map[string]string{}, exact: map[string]FieldSpec{}, prefixes: map[string]FieldSpec{}}
+	v := &view{renames: map[string]string{}, prefixRen: map[string]string{}, exact: map[string]FieldSpec{}, prefixes: map[string]FieldSpec{}}
 	index := map[string]int{} // lower-cased name -> position in fieldOrder
 	for _, p := range s.ordered() {
 		for _, e := range p.Logsources {
@@ -148,8 +162,20 @@ func (s Set) view(ls ir.Logsource) *view {
 			if e.JSONColumns != nil {
 				v.jsonCols = e.JSONColumns
 			}
+			if e.DynamicColumns != nil {
+				v.dynCols = e.DynamicColumns
+			}
+			if e.Time != "" {
+				v.time = e.Time
+			}
+			if e.ID != "" {
+				v.id = e.ID
+			}
 			for from, to := range e.Renames {
 				v.renames[strings.ToLower(from)] = to
+			}
+			for from, to := range e.PrefixRenames {
+				v.prefixRen[strings.ToLower(from)] = to
 			}
 			for _, f := range e.Fields {
 				key := strings.ToLower(f.Name)
@@ -193,6 +219,8 @@ func (v *view) tableFor(ls ir.Logsource) string {
 func (v *view) resolve(name string) *ir.Column {
 	if to, ok := v.renames[strings.ToLower(name)]; ok {
 		name = to
+	} else if from, to, ok := v.prefixRename(name); ok {
+		name = to + name[len(from):]
 	}
 	lower := strings.ToLower(name)
 	if f, ok := v.exact[lower]; ok {
@@ -201,7 +229,8 @@ func (v *view) resolve(name string) *ir.Column {
 	}
 	// The longest prefix.* entry: try the name's dotted prefixes from the
 	// longest down, then a lone "*".
-	for i := strings.LastIndexByte(name, '.'); i > 0; i = strings.LastIndexByte(name[:i], '.') {
+	dotted := len(defaultPath(name)) > 1 // no empty part
+	for i := strings.LastIndexByte(name, '.'); dotted && i > 0; i = strings.LastIndexByte(name[:i], '.') {
 		if f, ok := v.prefixes[strings.ToLower(name[:i])]; ok && i+1 < len(name) {
 			p, _ := f.Prefix()
 			c := v.column(f, p, strings.Split(name[i+1:], "."))
@@ -209,15 +238,31 @@ func (v *view) resolve(name string) *ir.Column {
 		}
 	}
 	if f, ok := v.prefixes[""]; ok {
-		c := v.column(f, "", strings.Split(name, "."))
+		c := v.column(f, "", defaultPath(name))
 		return &c
 	}
 	// No entry: the same-named column, whose type nobody declared.
-	c := v.inferJSON(ir.Column{Path: strings.Split(name, "."), Type: ir.Any})
+	c := v.inferJSON(ir.Column{Path: defaultPath(name), Type: ir.Any})
 	if len(c.JSON) > 0 || (len(c.Path) == 1 && v.isJSONColumn(c.Path[0])) {
 		c.Type = ir.String // JSON text, or a value read out of it, is text
 	}
 	return &c
+}
+
+// prefixRename finds the longest field_name_prefix_mapping prefix of name
+// (compared case-insensitively) and returns it as name spells it, with its
+// replacement. A prefix that would leave an empty name does not apply.
+func (v *view) prefixRename(name string) (from, to string, ok bool) {
+	best := -1
+	for p, r := range v.prefixRen {
+		if len(p) > best && len(p) <= len(name) && strings.EqualFold(name[:len(p)], p) && (len(p) < len(name) || r != "") {
+			best, to = len(p), r
+		}
+	}
+	if best < 0 {
+		return "", "", false
+	}
+	return name[:best], to, true
 }
 
 // column builds the column of an entry: base is the entry's own name (an
@@ -247,12 +292,17 @@ func (v *view) inferJSON(c ir.Column) ir.Column {
 	if len(c.JSON) > 0 || len(c.Path) < 2 {
 		return c
 	}
-	for _, j := range v.jsonCols {
+	for _, j := range v.allJSON() {
 		if strings.EqualFold(j, c.Path[0]) {
 			return ir.Column{Path: []string{j}, JSON: c.Path[1:], Type: c.Type}
 		}
 	}
 	return c
+}
+
+// allJSON returns the dynamic and JSON text columns.
+func (v *view) allJSON() []string {
+	return append(slices.Clone(v.dynCols), v.jsonCols...)
 }
 
 func concat(a, b []string) []string {
@@ -363,7 +413,7 @@ func logsourceString(ls ir.Logsource) string {
 
 // isJSONColumn reports whether a column holds JSON text.
 func (v *view) isJSONColumn(name string) bool {
-	for _, j := range v.jsonCols {
+	for _, j := range v.allJSON() {
 		if strings.EqualFold(j, name) {
 			return true
 		}
@@ -384,4 +434,16 @@ func (s Source) ColumnList() []ir.Column {
 		out = append(out, ir.Column{Path: strings.Split(k, "."), Type: s.Columns[k]})
 	}
 	return out
+}
+
+// defaultPath is the struct path of a field no entry maps: its dotted parts,
+// or the whole name as one column when a part would be empty ("a..b", "x.").
+func defaultPath(name string) []string {
+	parts := strings.Split(name, ".")
+	for _, p := range parts {
+		if p == "" {
+			return []string{name}
+		}
+	}
+	return parts
 }

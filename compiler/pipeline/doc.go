@@ -19,8 +19,11 @@
 //	    table: cloudtrail
 //	    keywords: [eventName, eventSource, userAgent, errorMessage]
 //	    json_columns: [requestParameters, responseElements]
+//	    dynamic_columns: [DeviceDetail] # the engine's JSON type (KQL dynamic)
 //	    field_name_mapping:            # renames: Sigma field -> source field
 //	      src_ip: sourceIPAddress
+//	    field_name_prefix_mapping:     # renames of a name's beginning
+//	      "properties.": ""
 //	    fields:                        # where a field lives and its type
 //	      eventTime: {type: timestamp}
 //	      readOnly: {type: bool}
@@ -41,7 +44,10 @@
 // log source values, placeholder names. A field of a rule is resolved in this
 // order:
 //
-//  1. field_name_mapping renames it (one step; the target is then looked up).
+//  1. field_name_mapping renames it (one step; the target is then looked up);
+//     a name that no field_name_mapping renames has its longest
+//     field_name_prefix_mapping prefix (plain text, any case) replaced
+//     instead, unless that would leave it empty.
 //  2. An exact fields entry: the column is `column`, else the entry's own name
 //     as the pipeline spells it (dotted = struct path); with `json`, the value
 //     is the key path `key` (default: the entry's name) inside that column.
@@ -52,9 +58,12 @@
 //  4. The default: the column of the same name, a dotted name being a struct
 //     path, type string.
 //
-// Whatever the path, when its first segment is one of json_columns, the rest
-// of it becomes a key path inside that JSON text, so requestParameters.userName
-// reads the key userName of the JSON column requestParameters.
+// Whatever the path, when its first segment is one of json_columns or
+// dynamic_columns, the rest of it becomes a key path inside that JSON value,
+// so requestParameters.userName reads the key userName of the JSON column
+// requestParameters. Dynamic columns hold the engine's own JSON type rather
+// than text (Sentinel's DeviceDetail); Source lists them apart, for engines
+// and schema checks that must tell the two kinds apart.
 //
 // Pipelines apply in ascending priority, then in the order given. Of all the
 // logsources entries that match a rule's log source, in that order, a later
@@ -66,4 +75,29 @@
 // A keyword (field-less) search becomes an OR of substring matches over the
 // keyword columns; a log source without keyword columns is an error at the
 // keyword's position.
+//
+// # pySigma pipelines
+//
+// A file with a transformations key is read as a pySigma processing
+// pipeline (name, priority, vars, transformations). Each transformation
+// becomes a logsources entry, selected by its rule_conditions of type
+// logsource (all of them, or any with rule_cond_op: or):
+//
+//	field_name_mapping         -> field_name_mapping (one target a field)
+//	field_name_prefix_mapping  -> field_name_prefix_mapping
+//	set_state, key table or query_table -> table
+//
+// pySigma applies transformations one after another; where a later mapping
+// renames what an earlier one produced, and the earlier one applies to
+// every log source, the two are composed into direct renames. Anything else
+// (other transformation types, detection-item or field-name conditions,
+// postprocessing, a chain under other rule conditions, one field mapped
+// twice for the same log sources) is an error at its position.
+//
+// # Shipped pipelines
+//
+// builtin/ holds one file per target schema, each citing the vendor page its
+// columns come from: cloudtrail (raw CloudTrail in DuckDB), cloudtrail-athena,
+// securitylake-ocsf, sentinel-awscloudtrail, sentinel-entra, entra-duckdb,
+// gcp-bigquery (+ gcp-bigquery-data-access), sentinel-gcp and gcp-duckdb.
 package pipeline

@@ -36,8 +36,17 @@ type Logsource struct {
 	Keywords []string
 	// JSONColumns are the columns that hold JSON text; nil when not set.
 	JSONColumns []string
+	// DynamicColumns are columns of the engine's own JSON type (KQL's
+	// dynamic): read like JSONColumns, but not text; nil when not set.
+	DynamicColumns []string
+	// Time and ID name the fields (as rules spell them) holding the event
+	// time and a unique event id, which correlations and hunts read.
+	Time, ID string
 	// Renames maps a Sigma field name (as written) to the source field name.
 	Renames map[string]string
+	// PrefixRenames maps a field name prefix (plain text, as written) to
+	// its replacement, for names that no rename covers.
+	PrefixRenames map[string]string
 	// Fields are the fields entries in file order.
 	Fields []FieldSpec
 	Pos    ir.Pos
@@ -90,7 +99,14 @@ func Parse(name string, data []byte) (*Pipeline, error) {
 		return nil, &ir.Error{Pos: ir.Pos{File: name}, Msg: "empty pipeline", Hint: "a pipeline needs at least a name and logsources"}
 	}
 	p := &Pipeline{File: name}
-	if err := d.pipeline(doc.Content[0], p); err != nil {
+	root := resolveAlias(doc.Content[0])
+	if isPySigma(root) {
+		if err := d.pySigma(root, p); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+	if err := d.pipeline(root, p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -311,7 +327,7 @@ func (d decoder) logsources(n *yaml.Node, p *Pipeline) error {
 	return nil
 }
 
-var logsourceKeys = []string{"product", "category", "service", "table", "keywords", "json_columns", "field_name_mapping", "fields"}
+var logsourceKeys = []string{"product", "category", "service", "table", "keywords", "json_columns", "dynamic_columns", "time", "id", "field_name_mapping", "field_name_prefix_mapping", "fields"}
 
 func (d decoder) logsource(n *yaml.Node) (Logsource, error) {
 	ls := Logsource{Pos: d.pos(n)}
@@ -333,8 +349,16 @@ func (d decoder) logsource(n *yaml.Node) (Logsource, error) {
 			ls.Keywords, err = d.strList(v, key)
 		case "json_columns":
 			ls.JSONColumns, err = d.strList(v, key)
+		case "dynamic_columns":
+			ls.DynamicColumns, err = d.strList(v, key)
+		case "time":
+			ls.Time, err = d.str(v, key)
+		case "id":
+			ls.ID, err = d.str(v, key)
 		case "field_name_mapping":
 			err = d.renames(v, &ls)
+		case "field_name_prefix_mapping":
+			err = d.prefixRenames(v, &ls)
 		case "fields":
 			err = d.fields(v, &ls)
 		}
@@ -362,6 +386,30 @@ func (d decoder) renames(n *yaml.Node, ls *Logsource) error {
 			return d.errorf(v, "", "field_name_mapping of %q is empty", key)
 		}
 		ls.Renames[key] = to
+		return nil
+	})
+}
+
+func (d decoder) prefixRenames(n *yaml.Node, ls *Logsource) error {
+	ls.PrefixRenames = map[string]string{}
+	seen := map[string]bool{}
+	return d.mapping(n, "field_name_prefix_mapping", nil, func(key string, k, v *yaml.Node) error {
+		if key == "" {
+			return d.errorf(k, "", "field_name_prefix_mapping has an empty prefix")
+		}
+		if seen[strings.ToLower(key)] {
+			return d.errorf(k, "", "duplicate prefix %q in field_name_prefix_mapping (field names are case-insensitive)", key)
+		}
+		seen[strings.ToLower(key)] = true
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+			ls.PrefixRenames[key] = "" // strip the prefix
+			return nil
+		}
+		to, err := d.str(v, "field_name_prefix_mapping target")
+		if err != nil {
+			return err
+		}
+		ls.PrefixRenames[key] = to
 		return nil
 	})
 }

@@ -36,6 +36,7 @@ func Check(rules []*Rule) ir.Errors {
 			}
 		}
 	}
+	errs = append(errs, checkReferences(rules)...)
 	errs.Sort()
 	return errs
 }
@@ -63,4 +64,35 @@ func markUsed(r *Rule, c Cond, used map[string]bool) {
 			}
 		}
 	}
+}
+
+// checkReferences reports correlations and filters that name rules the
+// set does not hold.
+func checkReferences(rules []*Rule) ir.Errors {
+	known := map[string]*Rule{}
+	for _, r := range rules {
+		if r.ID != "" {
+			known[r.ID] = r
+		}
+		if r.Name != "" {
+			known[r.Name] = r
+		}
+	}
+	var errs ir.Errors
+	for _, r := range rules {
+		var refs []Ref
+		what := "correlation"
+		switch {
+		case r.Correlation != nil:
+			refs = r.Correlation.Rules
+		case r.Filter != nil:
+			refs, what = r.Filter.Rules, "filter"
+		}
+		for _, ref := range refs {
+			if _, ok := known[ref.Name]; !ok {
+				errs = append(errs, &ir.Error{Pos: ref.Pos, RuleID: r.ID, Msg: fmt.Sprintf("%s names unknown rule %q", what, ref.Name), Hint: "name a rule of the rule set by id or name (give its file too)"})
+			}
+		}
+	}
+	return errs
 }

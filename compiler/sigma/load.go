@@ -95,7 +95,7 @@ func ParseDocuments(file string, data []byte) ([]Document, ir.Errors) {
 			break
 		}
 		if err != nil {
-			return docs, ir.Errors{yamlError(file, err)}
+			return docs, ir.Errors{yamlError(file, data, err)}
 		}
 		if n.Kind == 0 || (n.Kind == yaml.DocumentNode && len(n.Content) == 0) {
 			continue
@@ -109,15 +109,21 @@ func ParseDocuments(file string, data []byte) ([]Document, ir.Errors) {
 	return docs, nil
 }
 
-// yamlError turns a yaml.v3 error ("yaml: line 3: ...") into a positioned one.
-func yamlError(file string, err error) *ir.Error {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: ")
+// yamlError turns a yaml.v3 error ("yaml: line 3: ...") into a positioned
+// one. yaml.v3 gives no line for a few errors: an unexpected end of input is
+// placed at the end, anything else at the start of the document.
+func yamlError(file string, data []byte, err error) *ir.Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	pos := ir.Pos{File: file, Line: 1, Col: 1}
 	line := 0
-	if _, e := fmt.Sscanf(msg, "line %d:", &line); e == nil {
+	if _, e := fmt.Sscanf(msg, "line %d:", &line); e == nil && line > 0 {
+		pos.Line = line
 		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+	} else if strings.Contains(msg, "end of stream") {
+		pos.Line = bytes.Count(data, []byte("\n")) + 1
+		pos.Col = len([]rune(string(data[bytes.LastIndexByte(data, '\n')+1:]))) + 1
 	}
-	return &ir.Error{Pos: ir.Pos{File: file, Line: line, Col: 1}, Msg: "invalid YAML: " + msg, Hint: "fix the YAML syntax"}
+	return &ir.Error{Pos: pos, Msg: "invalid YAML: " + msg, Hint: "fix the YAML syntax"}
 }
 
 // LoadFiles reads and parses every rule of the given files. Errors of one

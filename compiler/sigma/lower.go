@@ -53,20 +53,8 @@ func Lower(r *Rule, vars Vars) (*ir.Rule, ir.Errors) {
 		l.errAt(r.Pos, "", "Sigma filters are not supported yet")
 		return nil, l.errs
 	}
-	sels := map[string]ir.Expr{}
-	for _, s := range r.Selections {
-		if e := l.selection(s); e != nil {
-			sels[s.Name] = e
-		}
-	}
-	var conds []ir.Expr
-	for _, c := range r.Conditions {
-		if e := l.condition(c, c.Expr, sels); e != nil {
-			conds = append(conds, e)
-		}
-	}
-	if len(l.errs) > 0 || len(conds) == 0 {
-		l.errs.Sort()
+	where := l.where()
+	if where == nil {
 		return nil, l.errs
 	}
 	out := &ir.Rule{
@@ -78,9 +66,47 @@ func Lower(r *Rule, vars Vars) (*ir.Rule, ir.Errors) {
 		Tags:        r.Tags,
 		Logsource:   r.Logsource,
 		Pos:         r.Pos,
-		Where:       ir.Simplify(or(conds)),
+		Where:       where,
 	}
 	return out, nil
+}
+
+// LowerFilter lowers the selections and condition of a Sigma filter into
+// the expression it adds (ANDed) to each rule it names.
+func LowerFilter(f *Rule, vars Vars) (ir.Expr, ir.Errors) {
+	if f.Filter == nil {
+		return nil, nil
+	}
+	tmp := &Rule{Kind: Detection, File: f.File, ID: f.ID, Pos: f.Pos, Selections: f.Filter.Selections, Conditions: f.Filter.Conditions}
+	l := &lowerer{file: f.File, rule: tmp, vars: vars}
+	where := l.where()
+	if where == nil {
+		return nil, l.errs
+	}
+	return where, nil
+}
+
+// where lowers every selection and resolves the conditions; nil with
+// errors recorded when anything fails.
+func (l *lowerer) where() ir.Expr {
+	sels := map[string]ir.Expr{}
+	for _, s := range l.rule.Selections {
+		if e := l.selection(s); e != nil {
+			sels[s.Name] = e
+		}
+	}
+	var conds []ir.Expr
+	for _, c := range l.rule.Conditions {
+		if e := l.condition(c, c.Expr, sels); e != nil {
+			conds = append(conds, e)
+		}
+	}
+	if len(l.errs) > 0 || len(conds) == 0 {
+		// Without conditions, parsing has reported why.
+		l.errs.Sort()
+		return nil
+	}
+	return ir.Simplify(or(conds))
 }
 
 func or(es []ir.Expr) ir.Expr {
@@ -404,8 +430,14 @@ func (l *lowerer) value(f ir.Field, ms *modSet, v value) ir.Expr {
 		}
 		return ir.CIDR{Field: f, Prefixes: []netip.Prefix{p}}
 	case "re":
+		for _, la := range []string{"(?=", "(?!", "(?<=", "(?<!"} {
+			if strings.Contains(v.text, la) {
+				l.errAt(vp, "rewrite the regex without it, or split the rule into a selection and a filter", "|re: look-around %q is not supported: backends run RE2, which has none", la+"…)")
+				return nil
+			}
+		}
 		if _, err := syntax.Parse(v.text, syntax.Perl); err != nil {
-			l.errAt(vp, "the regex must be RE2 syntax (no lookarounds or backreferences)", "|re: invalid regex %q: %v", v.text, reErr(err))
+			l.errAt(vp, "write RE2 syntax: no look-arounds, no back-references", "|re: invalid regex %q: %v", v.text, reErr(err))
 			return nil
 		}
 		return ir.Regex{Field: f, Pattern: v.text, I: ms.reI, M: ms.reM, S: ms.reS}
@@ -456,7 +488,7 @@ func (l *lowerer) value(f ir.Field, ms *modSet, v value) ir.Expr {
 
 func reErr(err error) string {
 	if e, ok := err.(*syntax.Error); ok {
-		return e.Code.String()
+		return fmt.Sprintf("%s `%s`", e.Code, e.Expr)
 	}
 	return err.Error()
 }
@@ -503,7 +535,12 @@ func (l *lowerer) patterns(ms *modSet, v value, vp ir.Pos) []ir.Pattern {
 					next = append(next, ir.Literal(base64.StdEncoding.EncodeToString(raw)))
 					continue
 				}
-				for _, s := range base64Offsets(raw) {
+				frags := base64Offsets(raw)
+				if len(frags) == 0 {
+					l.errAt(vp, "use a longer value, or |base64 for an exact encoding", "|base64offset: %q is too short to have a fragment that does not depend on its neighbours", p.LiteralText())
+					return nil
+				}
+				for _, s := range frags {
 					next = append(next, ir.Literal(s))
 				}
 			}
@@ -573,8 +610,8 @@ func base64Offsets(raw []byte) []string {
 		if e := ends[(len(raw)+i)%3]; e != 0 {
 			end += e
 		}
-		if starts[i] > end {
-			continue
+		if starts[i] >= end {
+			continue // nothing of the value survives at this offset
 		}
 		out = append(out, enc[starts[i]:end])
 	}

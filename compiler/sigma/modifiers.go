@@ -323,3 +323,14 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Modifiers returns the names of the Sigma modifiers the compiler accepts,
+// sorted.
+func Modifiers() []string {
+	names := make([]string, 0, len(modifierKinds))
+	for name := range modifierKinds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -47,6 +47,11 @@ type Rule struct {
 	Selections []*Selection
 	// Conditions are the parsed conditions (a list of conditions is ORed).
 	Conditions []*Condition
+
+	// Correlation is the correlation section of a Correlation rule.
+	Correlation *CorrelationSpec
+	// Filter is the filter section of a Filter.
+	Filter *FilterSpec
 }
 
 // Selection is one search identifier of the detection.
@@ -112,7 +117,7 @@ func ParseRule(d Document) (*Rule, ir.Errors) {
 			}
 		}
 	}
-	var detection, logsource *yaml.Node
+	var detection, logsource, correlation, filter *yaml.Node
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -153,7 +158,9 @@ func ParseRule(d Document) (*Rule, ir.Errors) {
 			if v.Kind != yaml.ScalarNode {
 				errf(v, "use a UUID", "id must be a string")
 			} else if !uuidRe.MatchString(v.Value) {
-				errf(v, "generate one with uuidgen", "id %q is not a UUID", v.Value)
+				e := ir.Errorf(posOf(file, v), r.ID, "id %q is not a UUID", v.Value)
+				e.Hint, e.Warning = "the specification asks for a UUID: generate one with uuidgen", true
+				errs = append(errs, e)
 			}
 		case "name":
 			str(&r.Name)
@@ -184,9 +191,9 @@ func ParseRule(d Document) (*Rule, ir.Errors) {
 		case "detection":
 			detection = v
 		case "correlation":
-			r.Kind = Correlation
+			r.Kind, correlation = Correlation, resolveAlias(v)
 		case "filter":
-			r.Kind = Filter
+			r.Kind, filter = Filter, resolveAlias(v)
 		case "action":
 			if v.Value == "global" || v.Value == "reset" || v.Value == "repeat" {
 				errf(k, "split the collection into standalone rules", "Sigma v1 rule collections (action: %s) are not supported", v.Value)
@@ -194,7 +201,18 @@ func ParseRule(d Document) (*Rule, ir.Errors) {
 			}
 		}
 	}
-	if r.Kind != Detection {
+	switch r.Kind {
+	case Correlation:
+		if r.Title == "" && seen["title"] == nil {
+			errf(n, "add a title", "rule has no title")
+		}
+		r.Correlation = parseCorrelation(file, r, correlation, &errs)
+		return r, errs
+	case Filter:
+		if logsource != nil {
+			r.Logsource = parseLogsource(file, r, logsource, &errs)
+		}
+		r.Filter = parseFilter(file, r, filter, &errs)
 		return r, errs
 	}
 	if r.Title == "" && seen["title"] == nil {

@@ -256,10 +256,12 @@ func compare(ev map[string]any, e ir.Compare) bool {
 	if !ok {
 		return false
 	}
-	if e.Op == ir.Eq && (e.Field.Column == nil || e.Field.Column.Type != ir.Number) {
+	if e.Op == ir.Eq && (e.Field.Column == nil || (e.Field.Column.Type != ir.Number && e.Field.Column.Type != ir.Any)) {
 		s, ok := stringify(v)
 		return ok && s == e.Value.Text
 	}
+	// On a Number column, and on a column of undeclared type (Any), a
+	// number compares as a number: "5", 5 and 5.0 all equal 5.
 	f, ok := number(v)
 	if !ok {
 		return false
@@ -583,6 +585,12 @@ func CanonicalNumber(lit string) string {
 // (075.050.255.67 is 75.50.255.67), or an IPv6 address.
 func ParseIP(s string) (netip.Addr, bool) {
 	if strings.Contains(s, ":") {
+		// IPv6 in hex groups only: text with an embedded IPv4 part
+		// (::ffff:1.2.3.4) or a zone (fe80::1%eth0) is not an address here,
+		// as in every backend.
+		if strings.ContainsAny(s, ".%") {
+			return netip.Addr{}, false
+		}
 		a, err := netip.ParseAddr(s)
 		if err != nil || !a.Is6() {
 			return netip.Addr{}, false

@@ -277,11 +277,11 @@ func records() []*Record {
 	// --- Instance credentials stolen from web-app (SSRF) and used outside. ---
 	add(&Record{UserIdentity: webApp, EventTime: at("03:05:00"), EventSource: "sts.amazonaws.com", EventName: "GetCallerIdentity",
 		SourceIPAddress: evilIP2, UserAgent: oldCLI, ReadOnly: true, TLSDetails: tls("sts.amazonaws.com")},
-		"aws_ec2_instance_credentials_used_outside")
+		"aws_ec2_instance_credentials_used_outside", "aws_session_token_replay")
 	add(&Record{UserIdentity: webApp, EventTime: at("03:05:31"), EventSource: "s3.amazonaws.com", EventName: "ListBuckets",
 		SourceIPAddress: evilIP6, UserAgent: oldCLI, ReadOnly: true, TLSDetails: tls("s3.amazonaws.com"),
 		RequestParameters: obj{"Host": "s3.amazonaws.com"}},
-		"aws_ec2_instance_credentials_used_outside")
+		"aws_ec2_instance_credentials_used_outside", "aws_session_token_replay")
 	add(&Record{UserIdentity: prodOps, EventTime: at("03:30:00"), EventSource: "s3.amazonaws.com", EventName: "PutBucketPolicy",
 		SourceIPAddress: evilIP, UserAgent: oldCLI, TLSDetails: tls("example-app-assets.s3.amazonaws.com"),
 		RequestParameters: obj{"bucketName": "example-app-assets", "Host": "example-app-assets.s3.amazonaws.com", "policy": "",
@@ -474,7 +474,7 @@ func main() {
 	for _, stem := range []string{
 		"aws_sts_get_federation_token", "aws_iam_credentials_for_other_user", "aws_iam_admin_policy_attached",
 		"aws_ec2_instance_credentials_used_outside", "aws_secretsmanager_secret_read_by_external_role_session",
-		"aws_s3_bucket_policy_public", "aws_cloudtrail_logging_stopped",
+		"aws_s3_bucket_policy_public", "aws_cloudtrail_logging_stopped", "aws_session_token_replay",
 	} {
 		expected[stem] = []string{}
 	}

@@ -1,0 +1,214 @@
+package athena_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/tokenhunt/tokenhunt/backends/athena"
+	"github.com/tokenhunt/tokenhunt/compiler"
+	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
+)
+
+const (
+	trinoTool = "../../tools/trino"
+	goldenDir = "../../testdata/golden"
+	corpusDir = "../../../shared/corpus/sigmahq"
+)
+
+type checked struct {
+	ID     string `json:"id"`
+	Errors []struct {
+		Line    int    `json:"line"`
+		Column  int    `json:"column"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// trinoGrammar parses queries (id -> query) with the Trino grammar of
+// dt-sql-parser (tools/trino/check.js) and returns the syntax errors by id.
+func trinoGrammar(t *testing.T, queries map[string]string) map[string]string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err == nil {
+		_, err = os.Stat(filepath.Join(trinoTool, "dist", "trino.cjs"))
+	}
+	if err != nil {
+		if os.Getenv("TOKENHUNT_SKIP_TOOLS") == "1" {
+			t.Skipf("the Trino grammar cannot run (%v); TOKENHUNT_SKIP_TOOLS=1", err)
+		}
+		t.Fatalf("the Trino grammar cannot run (%v): run `make tools`", err)
+	}
+	type input struct {
+		ID    string `json:"id"`
+		Query string `json:"query"`
+	}
+	var in []input
+	for id, q := range queries {
+		in = append(in, input{id, q})
+	}
+	data, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, filepath.Join(trinoTool, "check.js"))
+	cmd.Stdin = strings.NewReader(string(data))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("check.js: %v\n%s", err, stderr.String())
+	}
+	var res []checked
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("check.js output: %v", err)
+	}
+	if len(res) != len(in) {
+		t.Fatalf("check.js answered %d of %d queries", len(res), len(in))
+	}
+	errs := map[string]string{}
+	for _, r := range res {
+		if len(r.Errors) > 0 {
+			var msgs []string
+			for _, e := range r.Errors {
+				msgs = append(msgs, fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Message))
+			}
+			errs[r.ID] = strings.Join(msgs, "; ")
+		}
+	}
+	return errs
+}
+
+// TestTrinoGrammar parses every query the backend prints (the cases of
+// TestCompileSQL, the athena section of every golden case and every
+// SigmaHQ rule under rules/cloud and rules/identity) with the Trino grammar
+// and with Check, and requires both to find nothing. Queries with the
+// mistakes of other dialects must fail the grammar or Check: the checks
+// can tell.
+func TestTrinoGrammar(t *testing.T) {
+	queries := map[string]string{}
+	for _, tc := range compileCases() {
+		queries["case "+tc.name] = compile(t, tc.where)
+	}
+	golden := goldenQueries(t)
+	for name, q := range golden {
+		queries["golden "+name] = q
+	}
+	corpus := corpusQueries(t)
+	for name, q := range corpus {
+		queries["corpus "+name] = q
+	}
+	bad := map[string]string{
+		"bad ilike":      `SELECT * FROM "t" WHERE "a" ILIKE 'x%'`,
+		"bad cast":       `SELECT * FROM "t" WHERE "a"::VARCHAR = 'x'`,
+		"bad paren":      `SELECT * FROM "t" WHERE (lower("a") = 'x'`,
+		"bad incomplete": `SELECT * FROM "t" WHERE`,
+		"bad string":     `SELECT * FROM "t" WHERE "a" = "b' AND 1 = 1`,
+	}
+	for id, q := range bad {
+		queries[id] = q
+	}
+	errs := trinoGrammar(t, queries)
+	for id := range bad {
+		if errs[id] == "" {
+			t.Errorf("the Trino grammar accepts %s: %s", id, bad[id])
+		}
+	}
+	for id, q := range queries {
+		if _, isBad := bad[id]; isBad {
+			continue
+		}
+		if e := errs[id]; e != "" {
+			t.Errorf("%s: the Trino grammar rejects the query: %s\n%s", id, e, q)
+		}
+		if err := athena.Check(q); err != nil {
+			t.Errorf("%s: Check: %v\n%s", id, err, q)
+		}
+	}
+	t.Logf("%d unit cases, %d golden queries, %d SigmaHQ queries parse with the Trino grammar and pass Check",
+		len(compileCases()), len(golden), len(corpus))
+}
+
+// goldenQueries are the athena sections of the golden cases that hold a
+// query (the others hold the error).
+func goldenQueries(t *testing.T) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(goldenDir, "*.txtar"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files in %s: %v", goldenDir, err)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		ar, err := txtar.ParseFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range ar.Files {
+			q := strings.TrimSpace(string(s.Data))
+			if s.Name == "athena" && !strings.HasPrefix(q, "ERROR: ") {
+				out[strings.TrimSuffix(filepath.Base(f), ".txtar")] = q
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no golden case has an athena query: regenerate the golden files")
+	}
+	return out
+}
+
+// corpusQueries compiles the SigmaHQ rules under rules/cloud and
+// rules/identity for athena, with the pipelines of the DuckDB corpus test.
+// Every rule must convert or fail with a positioned error naming athena.
+func corpusQueries(t *testing.T) map[string]string {
+	t.Helper()
+	var files []string
+	for _, sub := range []string{"cloud", "identity"} {
+		root := filepath.Join(corpusDir, "rules", sub)
+		if _, err := os.Stat(root); err != nil {
+			t.Logf("SigmaHQ corpus not found at %s: its rules are not checked", root)
+			return nil
+		}
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yml") {
+				files = append(files, p)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, err := pipeline.ResolveAll([]string{"cloudtrail", "../../testdata/pipelines/corpus-keywords.yml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, errs := compiler.Load(files)
+	results, cerrs := compiler.Compile(rules, ps)
+	for _, e := range append(errs, cerrs...) {
+		t.Errorf("%v", e)
+	}
+	out := map[string]string{}
+	for _, r := range results {
+		q, err := athena.New().Compile(r.Rule)
+		if err != nil {
+			ie, ok := err.(*ir.Error)
+			if !ok || ie.Pos.Line == 0 || !strings.HasPrefix(ie.Msg, "athena: ") {
+				t.Errorf("%s: %v: want a positioned error naming athena", r.Source.File, err)
+			}
+			continue
+		}
+		rel, _ := filepath.Rel(corpusDir, r.Source.File)
+		out[rel+" "+r.Rule.ID] = q
+	}
+	if len(out) < len(files)*9/10 {
+		t.Errorf("only %d of %d SigmaHQ cloud and identity rules convert to athena", len(out), len(files))
+	}
+	return out
+}

@@ -1,0 +1,71 @@
+// Package kql is the KQL backend of tokenhunt (Microsoft Sentinel, Azure
+// Data Explorer): it prints a compiled rule as
+//
+//	<Table> | where <condition>
+//
+// with its own printer, since KQL is not SQL. The semantics are those of
+// ../../shared/DESIGN.md and package ir; where KQL differs, the printer
+// spells the difference out. Parentheses come from operator precedence in
+// one place (operand).
+//
+// # Shapes
+//
+//   - Case-insensitive matching lowers both sides: tolower(x) == "abc", the
+//     literal lowered by Go's strings.ToLower, then the exact operators
+//     (==, startswith_cs, endswith_cs, contains_cs). KQL's own
+//     case-insensitive operators (=~, startswith, contains, has) fold ASCII
+//     letters only, so they are never used.
+//   - Other wildcard patterns: tolower(x) matches regex "(?s)^a.*b.$", an
+//     anchored RE2 pattern with the literal text quoted.
+//   - |re: x matches regex "(?ims)…", the flags inline (all three are RE2).
+//   - KQL strings cannot be null: an absent string reads as "". A null test
+//     on a string column is isempty(x), a lone * is isnotempty(x), and an
+//     empty string counts as absent wherever a test must tell them apart
+//     (field references, a regex that matches ""). Values inside dynamic
+//     columns and JSON text can be null: isnull(x), isnotnull(x).
+//   - Two-valued logic: under not(), a leaf that may be null in KQL (an
+//     ordering on a null number, a failed conversion) is wrapped as
+//     coalesce(leaf, false).
+//   - Numbers: n > 5 on a number column; on text, a decimal-notation check
+//     (the DuckDB backend's) then toreal(x) > 5.
+//   - |cidr: a shape check, leading zeros of IPv4 octets removed
+//     (replace_regex), then ipv4_is_in_any_range / ipv6_is_in_any_range.
+//   - Time parts: datetime_part("minute" | "hour" | "day" | "week_of_year" |
+//     "month" | "year", t), t converted with todatetime() unless it is a
+//     datetime column.
+//   - Struct paths: tostring(userIdentity.sessionContext.sessionIssuer.arn);
+//     JSON text: tostring(parse_json(requestParameters).roleArn), which also
+//     reads a dynamic column as it is. Names that are not plain identifiers,
+//     or are keywords, are bracketed: ['a b'], x["c.d"].
+//
+// # What the semantics rest on
+//
+// No Kusto engine runs in the tests. Validity is checked with Microsoft's
+// Kusto.Language (tools/kusto); meaning rests on these pages of the KQL
+// reference (learn.microsoft.com/kusto/query/…), and on a model of them
+// (model_test.go) that runs the golden events through the printed KQL:
+//
+//   - string operators and =~: case-insensitive operators handle ASCII only
+//     ("Case-insensitive operators are currently supported only for
+//     ASCII-text. For non-ASCII comparison, use the tolower() function", in
+//     the older equals-operator page); tolower() is assumed to lower-case
+//     as Go's strings.ToLower (Unicode simple mapping).
+//   - scalar-data-types/string: escapes \\ \" \t \n in "…" literals, and
+//     verbatim @"…" literals where only "" escapes; \r is decoded by
+//     Kusto.Language's lexer (TestKustoLiterals reads every literal back).
+//   - re2: matches regex is RE2 with the i, m and s flags; it searches (is
+//     unanchored).
+//   - scalar-data-types/null-values and logical-operators: string is never
+//     null; an ordering with null is null; `where` drops null. not(null) is
+//     not documented: the model takes it as null, hence coalesce.
+//   - tostring-function: null gives "". parse-json-function: a dynamic
+//     argument is used as it is; text that is not JSON gives a dynamic
+//     string (whose keys are then null).
+//   - ipv4-is-in-any-range-function, ipv6-is-in-any-range-function: null
+//     when the address does not parse (hence the shape check). How they read
+//     zero-padded octets is not documented (hence the normalisation).
+//   - replace-regex-function: \1 in the rewrite pattern.
+//   - datetime-part-function, week-of-year-function: week_of_year is the
+//     ISO 8601 week; datetimes are UTC.
+//   - coalesce-function: the first non-null argument.
+package kql

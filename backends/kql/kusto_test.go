@@ -1,0 +1,382 @@
+package kql_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/tokenhunt/tokenhunt/backends/kql"
+	"github.com/tokenhunt/tokenhunt/compiler"
+	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
+	"github.com/tokenhunt/tokenhunt/compiler/sigma"
+)
+
+// kustoDir holds the pinned Kusto.Language (npm @kusto/language-service-next)
+// and check.js; `make tools` installs it with npm ci.
+const kustoDir = "../../tools/kusto"
+
+type kustoQuery struct {
+	ID       string                       `json:"id"`
+	Query    string                       `json:"query"`
+	Tables   map[string]map[string]string `json:"tables"`
+	Literals bool                         `json:"literals,omitempty"`
+}
+
+type kustoDiagnostic struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Start   int    `json:"start"`
+	Length  int    `json:"length"`
+}
+
+type kustoResult struct {
+	ID       string            `json:"id"`
+	Errors   []kustoDiagnostic `json:"errors"`
+	Literals []string          `json:"literals"`
+}
+
+// kusto parses and analyses the queries with Microsoft's Kusto.Language,
+// in one node run, and returns the error diagnostics of each.
+func kusto(t *testing.T, queries []kustoQuery) []kustoResult {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	missing := err != nil
+	if _, err := os.Stat(filepath.Join(kustoDir, "node_modules", "@kusto", "language-service-next", "Kusto.Language.Bridge.min.js")); err != nil {
+		missing = true
+	}
+	if missing {
+		if os.Getenv("TOKENHUNT_SKIP_TOOLS") == "1" {
+			t.Skip("Kusto.Language is not installed (TOKENHUNT_SKIP_TOOLS=1)")
+		}
+		t.Fatalf("node or Kusto.Language is not installed in %s: run `make tools` (or set TOKENHUNT_SKIP_TOOLS=1 to skip)", kustoDir)
+	}
+	in, err := json.Marshal(queries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, "check.js")
+	cmd.Dir = kustoDir
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("check.js: %v\n%s", err, stderr.String())
+	}
+	var results []kustoResult
+	if err := json.Unmarshal(out, &results); err != nil {
+		t.Fatalf("check.js output: %v\n%s", err, out)
+	}
+	if len(results) != len(queries) {
+		t.Fatalf("check.js answered %d results for %d queries", len(results), len(queries))
+	}
+	return results
+}
+
+// describe prints a result's diagnostics with the query text they point at.
+func describe(q kustoQuery, r kustoResult) string {
+	var b strings.Builder
+	for _, d := range r.Errors {
+		at := ""
+		if d.Start >= 0 && d.Start <= len(q.Query) {
+			end := min(d.Start+max(d.Length, 20), len(q.Query))
+			at = q.Query[d.Start:end]
+		}
+		fmt.Fprintf(&b, "\n  %s %s at %d: %q", d.Code, d.Message, d.Start, at)
+	}
+	return b.String()
+}
+
+// TestKustoRejectsBadQueries keeps the analyser honest: a syntax error, an
+// unknown column, an unknown function and a type error are diagnostics,
+// and a valid query has none.
+func TestKustoRejectsBadQueries(t *testing.T) {
+	tables := map[string]map[string]string{"T": {"s": "string", "d": "dynamic", "n": "real"}}
+	tests := []struct {
+		query string
+		want  string // a diagnostic code; empty for a valid query
+	}{
+		{`T | where tolower(s) == "x" and tostring(d.a.b) startswith_cs "y" and not(coalesce(n > 5, false))`, ""},
+		{`T | where tolower(s) == "x`, "KS001"},
+		{`T | where s ==`, "KS006"},
+		{`T | where nope == "x"`, "KS142"},
+		{`T | where tolower(nope) == "x"`, "KS142"},
+		{`T | where frobnicate(s)`, "KS211"},
+		{`T | where s`, "KS141"},
+		{`Nope | where s == "x"`, "KS204"},
+	}
+	var qs []kustoQuery
+	for i, tc := range tests {
+		qs = append(qs, kustoQuery{ID: fmt.Sprint(i), Query: tc.query, Tables: tables})
+	}
+	for i, r := range kusto(t, qs) {
+		tc := tests[i]
+		if tc.want == "" {
+			if len(r.Errors) > 0 {
+				t.Errorf("valid query rejected: %s%s", tc.query, describe(qs[i], r))
+			}
+			continue
+		}
+		found := false
+		for _, d := range r.Errors {
+			found = found || d.Code == tc.want
+		}
+		if !found {
+			t.Errorf("%s: want diagnostic %s, got %+v", tc.query, tc.want, r.Errors)
+		}
+	}
+}
+
+// TestKustoLiterals: Kusto.Language's own lexer reads every string literal
+// the backend prints back to the text it stands for, and every name the
+// backend quotes back to the column it names.
+func TestKustoLiterals(t *testing.T) {
+	texts := []string{
+		"", "plain", `it's`, `say "hi"`, `C:\Windows\System32\`, `\\server\share`, `a\"b`, `"`, `\`,
+		"tab\there", "two\nlines", "cr\r\nlf", "back\\slash\nand newline", "éÉ ß Σσς K İı € 😀", "\u00a0nbsp", "\u2028line sep",
+		`(?s)^a\.b.*$`, `^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$`, `(^|\.)0+([0-9])`, `\1\2`, "@\"verbatim\"", "```",
+	}
+	names := []string{"EventName", "a b", "a.b", "where", "title", "true", "it's", `back\slash`, `quote"d`, "ça", "1st", "x-y"}
+	var qs []kustoQuery
+	for i, s := range texts {
+		qs = append(qs, kustoQuery{ID: fmt.Sprint("text ", i), Query: "T | where s == " + kql.Quote(s),
+			Tables: map[string]map[string]string{"T": {"s": "string"}}, Literals: true})
+	}
+	for _, n := range names {
+		qs = append(qs, kustoQuery{ID: "name " + n, Query: kql.Ident(n) + " | where " + kql.Ident(n) + " == 1",
+			Tables: map[string]map[string]string{n: {n: "real"}}})
+	}
+	for i, r := range kusto(t, qs) {
+		if len(r.Errors) > 0 {
+			t.Errorf("%s: %s%s", r.ID, qs[i].Query, describe(qs[i], r))
+			continue
+		}
+		if i < len(texts) {
+			if len(r.Literals) != 1 || r.Literals[0] != texts[i] {
+				t.Errorf("%s = %q reads back as %q", kql.Quote(texts[i]), texts[i], r.Literals)
+			}
+		}
+	}
+}
+
+// TestKustoAnalyser parses and analyses, with Microsoft's Kusto.Language,
+// the KQL of every IR node shape, of every golden case and of every
+// SigmaHQ cloud and identity rule, each against its table's schema (the
+// columns the rule reads, typed as the pipeline declares them).
+func TestKustoAnalyser(t *testing.T) {
+	var qs []kustoQuery
+	add := func(id string, r *ir.Rule) {
+		q, err := kql.New().Compile(r)
+		if err != nil {
+			var e *ir.Error
+			if !errors.As(err, &e) || e.Pos.Line == 0 {
+				t.Errorf("%s: error without a position: %v", id, err)
+			}
+			t.Logf("%s: %v", id, err)
+			return
+		}
+		qs = append(qs, kustoQuery{ID: id, Query: q, Tables: map[string]map[string]string{r.Table: kql.Schema(r.Where)}})
+	}
+	for _, tc := range nodeCases() {
+		q, err := kql.New().Compile(&ir.Rule{ID: "r", Table: "T", Where: tc.where})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		qs = append(qs, kustoQuery{ID: "node " + tc.name, Query: q, Tables: map[string]map[string]string{"T": kql.Schema(tc.where)}})
+	}
+	nodes := len(qs)
+
+	files, err := filepath.Glob("../../testdata/golden/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	for _, file := range files {
+		r, _ := compileGolden(t, file)
+		if r != nil {
+			add("golden "+filepath.Base(file), r)
+		}
+	}
+	golden := len(qs) - nodes
+
+	converted, total := 0, 0
+	for _, r := range corpusRules(t) {
+		total++
+		before := len(qs)
+		add(r.Pos.File, r)
+		if len(qs) > before {
+			converted++
+		}
+	}
+	if converted != total {
+		t.Errorf("%d of %d SigmaHQ cloud and identity rules converted to KQL", converted, total)
+	}
+
+	failed := 0
+	for i, r := range kusto(t, qs) {
+		if len(r.Errors) > 0 {
+			failed++
+			t.Errorf("%s: Kusto.Language rejects\n%s%s", r.ID, qs[i].Query, describe(qs[i], r))
+		}
+	}
+	t.Logf("Kusto.Language analysed %d node shapes, %d golden cases and %d SigmaHQ cloud/identity rules; %d rejected", nodes, golden, converted, failed)
+}
+
+// compileGolden runs a golden case through the same path as
+// compiler/golden_test.go: the front end, the case's pipeline, then this
+// backend, and returns the rule with the case's sections. A case whose
+// front end fails has no rule: nil.
+func compileGolden(t *testing.T, file string) (*ir.Rule, map[string]string) {
+	t.Helper()
+	ar, err := txtar.ParseFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]string{}
+	for _, f := range ar.Files {
+		sections[f.Name] = string(f.Data)
+	}
+	var ps pipeline.Set
+	if text, ok := sections["pipeline.yml"]; ok {
+		p, err := pipeline.Parse("pipeline.yml", []byte(text))
+		if err != nil {
+			t.Fatalf("%s: pipeline: %v", file, err)
+		}
+		ps = pipeline.Set{p}
+	}
+	rules, errs := sigma.ParseFile(filepath.Base(file), []byte(sections["rule.yml"]))
+	if len(errs) > 0 {
+		return nil, sections
+	}
+	results, errs := compiler.Compile(rules, ps)
+	if len(errs) > 0 || len(results) != 1 {
+		return nil, sections
+	}
+	return results[0].Rule, sections
+}
+
+// corpusRules compiles every SigmaHQ rule under rules/cloud and
+// rules/identity with the pipelines the DuckDB corpus test uses; none when
+// the corpus is not beside the project.
+func corpusRules(t *testing.T) []*ir.Rule {
+	t.Helper()
+	root := "../../../shared/corpus/sigmahq/rules"
+	var files []string
+	for _, sub := range []string{"cloud", "identity"} {
+		dir := filepath.Join(root, sub)
+		if _, err := os.Stat(dir); err != nil {
+			t.Logf("SigmaHQ corpus not found at %s: %v", dir, err)
+			return nil
+		}
+		err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yml") {
+				files = append(files, p)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, err := pipeline.ResolveAll([]string{"cloudtrail", "../../testdata/pipelines/corpus-keywords.yml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, errs := compiler.Load(files)
+	results, cerrs := compiler.Compile(rules, ps)
+	for _, e := range append(errs, cerrs...) {
+		t.Errorf("%v", e)
+	}
+	if len(results) < 200 {
+		t.Errorf("only %d SigmaHQ cloud and identity rules compiled", len(results))
+	}
+	out := make([]*ir.Rule, len(results))
+	for i, r := range results {
+		out[i] = r.Rule
+	}
+	return out
+}
+
+// TestKustoSentinelPipelines compiles the SigmaHQ rules of the log sources
+// that the shipped Sentinel pipelines map, and has Kusto.Language analyse
+// them against the tables as the pipelines declare them (every declared
+// column, dynamic and JSON text columns included), not just the columns a
+// rule reads. A rule naming a field the table lacks is an unknown column
+// (KS142), as the pipelines intend; any other diagnostic fails.
+func TestKustoSentinelPipelines(t *testing.T) {
+	var qs []kustoQuery
+	for _, name := range []string{"sentinel-awscloudtrail", "sentinel-entra"} {
+		ps, err := pipeline.ResolveAll([]string{name})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		rules, errs := compiler.Load([]string{"../../../shared/corpus/sigmahq/rules/cloud"})
+		if len(errs) > 0 {
+			t.Skipf("SigmaHQ corpus: %v", errs[0])
+		}
+		results, _ := compiler.Compile(rules, ps)
+		for _, res := range results {
+			r := res.Rule
+			src := ps.Source(r.Logsource)
+			if len(src.Columns) == 0 || src.Table != r.Table {
+				continue // a log source the pipeline does not map
+			}
+			q, err := kql.New().Compile(r)
+			if err != nil {
+				t.Errorf("%s: %v", res.Source.File, err)
+				continue
+			}
+			qs = append(qs, kustoQuery{ID: name + " " + filepath.Base(res.Source.File), Query: q,
+				Tables: map[string]map[string]string{r.Table: declaredSchema(src)}})
+		}
+	}
+	if len(qs) < 20 {
+		t.Fatalf("only %d SigmaHQ rules fall on the Sentinel pipelines' tables", len(qs))
+	}
+	ok, unknown := 0, 0
+	for i, r := range kusto(t, qs) {
+		other := false
+		for _, d := range r.Errors {
+			other = other || d.Code != "KS142"
+		}
+		switch {
+		case other:
+			t.Errorf("%s: Kusto.Language rejects\n%s%s", r.ID, qs[i].Query, describe(qs[i], r))
+		case len(r.Errors) > 0:
+			unknown++
+			t.Logf("%s: a field the table lacks:%s", r.ID, describe(qs[i], r))
+		default:
+			ok++
+		}
+	}
+	t.Logf("%d SigmaHQ rules on Sentinel tables: %d analyse cleanly, %d name a column the table lacks", len(qs), ok, unknown)
+}
+
+// declaredSchema is a table as a pipeline declares it, in KQL types.
+func declaredSchema(src pipeline.Source) map[string]string {
+	out := map[string]string{}
+	types := map[ir.Type]string{ir.String: "string", ir.Any: "string", ir.Number: "real", ir.Bool: "bool", ir.Timestamp: "datetime"}
+	for path, typ := range src.Columns {
+		top, _, nested := strings.Cut(path, ".")
+		if nested {
+			out[top] = "dynamic"
+			continue
+		}
+		out[top] = types[typ]
+	}
+	for _, c := range src.JSONColumns {
+		out[c] = "string"
+	}
+	for _, c := range src.DynamicColumns {
+		out[c] = "dynamic"
+	}
+	return out
+}
