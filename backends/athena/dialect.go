@@ -55,6 +55,7 @@ func Dialect() sql.Dialect {
 		Lower:            func(x string) string { return "lower(" + x + ")" },
 		CastString:       func(x string) string { return "CAST(" + x + " AS VARCHAR)" },
 		TryCastDouble:    tryCastDouble,
+		StrictNumbers:    true, // tryCastDouble reads decimal notation only
 		LikeEscape:       '\\',
 		LikeEscapeClause: true,
 		StartsWith:       func(s, n string) string { return "starts_with(" + s + ", " + n + ")" },

@@ -28,6 +28,7 @@ package bigquery
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/tokenhunt/tokenhunt/backends/sql"
@@ -44,6 +45,7 @@ func Dialect() sql.Dialect {
 		Table:         quoteTable,
 		True:          "TRUE",
 		False:         "FALSE",
+		NumberLiteral: numberLiteral,
 		Lower:         func(x string) string { return "LOWER(" + x + ")" },
 		CastString:    func(x string) string { return "CAST(" + x + " AS STRING)" },
 		TryCastDouble: func(x string) string { return "SAFE_CAST(" + x + " AS FLOAT64)" },
@@ -56,7 +58,7 @@ func Dialect() sql.Dialect {
 		// STRPOS needs no escaping of the needle (a rule's literal or
 		// another field's value). Not CONTAINS_SUBSTR: it folds case and
 		// normalises Unicode, so it cannot express a cased match.
-		Contains: func(s, n string) string { return "(STRPOS(" + s + ", " + n + ") > 0)" },
+		Contains:         func(s, n string) string { return "(STRPOS(" + s + ", " + n + ") > 0)" },
 		RegexpMatches:    func(x, p string) string { return "REGEXP_CONTAINS(" + x + ", " + p + ")" },
 		RegexpReplaceAll: func(x, p, r string) string { return "REGEXP_REPLACE(" + x + ", " + p + ", " + r + ")" },
 		RegexpGroup1:     `\1`,
@@ -127,6 +129,18 @@ func quoteRegex(s string) string {
 		return quoteString(s)
 	}
 	return "r'" + s + "'"
+}
+
+// numberLiteral writes an integer beyond INT64, which GoogleSQL rejects as
+// an integer literal, as a FLOAT64 literal: 99999999999999999999.0.
+func numberLiteral(text string) string {
+	if strings.ContainsAny(text, ".eE") {
+		return text
+	}
+	if _, err := strconv.ParseInt(text, 10, 64); err != nil {
+		return text + ".0"
+	}
+	return text
 }
 
 // quoteTable quotes each dot-separated part: `dataset`.`table`,

@@ -93,6 +93,12 @@ func TestCompile(t *testing.T) {
 		{"regex with flags",
 			ir.Regex{Field: col("m"), Pattern: `^Set.*Policy$`, I: true, S: true},
 			"SELECT * FROM `audit`.`activity` WHERE REGEXP_CONTAINS(`m`, r'(?is)^Set.*Policy$')"},
+		{"an integer beyond INT64 is a FLOAT64 literal",
+			ir.Or{Args: []ir.Expr{
+				ir.Compare{Field: ir.Field{Name: "n", Column: &ir.Column{Path: []string{"n"}, Type: ir.Number}}, Op: ir.Gt, Value: ir.NumberValue{Text: "99999999999999999999", Float: 1e20}},
+				ir.Compare{Field: ir.Field{Name: "n", Column: &ir.Column{Path: []string{"n"}, Type: ir.Number}}, Op: ir.Lt, Value: ir.NumberValue{Text: "-9223372036854775808", Float: -9223372036854775808}},
+			}},
+			"SELECT * FROM `audit`.`activity` WHERE `n` > 99999999999999999999.0 OR `n` < -9223372036854775808"},
 		{"null under not",
 			ir.Not{Arg: ir.Match{Field: jsonField("roleArn"), Pattern: ir.Literal("x")}},
 			"SELECT * FROM `audit`.`activity` WHERE NOT COALESCE(LOWER(COALESCE(SAFE.JSON_VALUE(`requestParameters`, '$.\"roleArn\"'), SAFE.JSON_QUERY(`requestParameters`, '$.\"roleArn\"'))) = 'x', FALSE)"},

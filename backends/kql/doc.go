@@ -53,8 +53,10 @@
 //   - scalar-data-types/string: escapes \\ \" \t \n in "…" literals, and
 //     verbatim @"…" literals where only "" escapes; \r is decoded by
 //     Kusto.Language's lexer (TestKustoLiterals reads every literal back).
-//   - re2: matches regex is RE2 with the i, m and s flags; it searches (is
-//     unanchored).
+//   - datatypes-string-operators: startswith_cs, endswith_cs, contains_cs
+//     and == compare exactly; matches regex holds when the left side
+//     contains a match (unanchored). re2: the syntax is RE2's, with the i, m
+//     and s flags.
 //   - scalar-data-types/null-values and logical-operators: string is never
 //     null; an ordering with null is null; `where` drops null. not(null) is
 //     not documented: the model takes it as null, hence coalesce.
@@ -66,6 +68,8 @@
 //     zero-padded octets is not documented (hence the normalisation).
 //   - replace-regex-function: \1 in the rewrite pattern.
 //   - datetime-part-function, week-of-year-function: week_of_year is the
-//     ISO 8601 week; datetimes are UTC.
+//     ISO 8601 week. scalar-data-types/datetime: datetimes are UTC, and
+//     todatetime() reads ISO 8601 text; an offset (+02:00) is assumed to be
+//     converted to UTC.
 //   - coalesce-function: the first non-null argument.
 package kql

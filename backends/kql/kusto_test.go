@@ -169,7 +169,8 @@ func TestKustoLiterals(t *testing.T) {
 }
 
 // TestKustoAnalyser parses and analyses, with Microsoft's Kusto.Language,
-// the KQL of every IR node shape, of every golden case and of every
+// the KQL of every IR node shape, of the model's random condition trees
+// (semantics_test.go), of every golden case and of every
 // SigmaHQ cloud and identity rule, each against its table's schema (the
 // columns the rule reads, typed as the pipeline declares them).
 func TestKustoAnalyser(t *testing.T) {
@@ -192,6 +193,13 @@ func TestKustoAnalyser(t *testing.T) {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		qs = append(qs, kustoQuery{ID: "node " + tc.name, Query: q, Tables: map[string]map[string]string{"T": kql.Schema(tc.where)}})
+	}
+	for i, e := range modelExprs(100) {
+		q, err := kql.New().Compile(&ir.Rule{ID: "r", Table: "T", Where: e})
+		if err != nil {
+			t.Fatalf("%s: %v", ir.Flat(e), err)
+		}
+		qs = append(qs, kustoQuery{ID: fmt.Sprint("model ", i), Query: q, Tables: map[string]map[string]string{"T": kql.Schema(e)}})
 	}
 	nodes := len(qs)
 
@@ -227,7 +235,7 @@ func TestKustoAnalyser(t *testing.T) {
 			t.Errorf("%s: Kusto.Language rejects\n%s%s", r.ID, qs[i].Query, describe(qs[i], r))
 		}
 	}
-	t.Logf("Kusto.Language analysed %d node shapes, %d golden cases and %d SigmaHQ cloud/identity rules; %d rejected", nodes, golden, converted, failed)
+	t.Logf("Kusto.Language analysed %d node shapes and trees, %d golden cases and %d SigmaHQ cloud/identity rules; %d rejected", nodes, golden, converted, failed)
 }
 
 // compileGolden runs a golden case through the same path as

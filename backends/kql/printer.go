@@ -327,8 +327,8 @@ func (p *printer) compare(cp ir.Compare) (expr, error) {
 		return cmp(call("toreal", c.raw), op, prim(n)), nil
 	}
 	// Text, or a value of undeclared type: only text in decimal notation
-	// is a number (toreal would also read "Infinity" or "1,000" in some
-	// engines' parsers).
+	// is a number, as in the DuckDB backend and the reference evaluator;
+	// what else toreal() reads ("Infinity"?) is not documented.
 	guard := cmp(c.text(), "matches regex", str(decimalText))
 	guard.notNull = true
 	return and(guard, cmp(call("toreal", c.raw), op, prim(n))), nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -125,15 +126,12 @@ func readEvents(t *testing.T, path string) []map[string]any {
 	return out
 }
 
-// TestModelAgainstReference compares, on events with absent, null and odd
-// values (but no empty strings, see kqlDeviations), what the KQL of each
-// node and of its negation selects in the model with what the reference
-// evaluator selects.
-func TestModelAgainstReference(t *testing.T) {
+// modelLeaves are a leaf of every kind over columns of every kind.
+func modelLeaves() []ir.Expr {
 	rp := func(keys ...string) ir.Field { return jsonf("rp", keys...) }
 	rpNum := rp("n")
 	rpNum.Column.Type = ir.Number
-	leaves := []ir.Expr{
+	return []ir.Expr{
 		ci(fld("s"), "ABC"),
 		ci(fld("s"), "a", star),
 		cs(fld("s"), "abc"),
@@ -164,6 +162,43 @@ func TestModelAgainstReference(t *testing.T) {
 		ir.Time{Field: typed(ir.Timestamp, "t"), Part: ir.Hour, Op: ir.Gte, Value: 12},
 		ir.Time{Field: fld("s"), Part: ir.Year, Op: ir.Eq, Value: 2024},
 	}
+}
+
+// modelExprs are every leaf, its negation, and random trees of leaves
+// under and, or and not, which precedence and null handling must survive.
+func modelExprs(trees int) []ir.Expr {
+	// Every leaf and its negation, then random trees of them: and, or and
+	// not nested, which the precedence and the null handling must survive.
+	leaves := modelLeaves()
+	var exprs []ir.Expr
+	for _, leaf := range leaves {
+		exprs = append(exprs, leaf, ir.Not{Arg: leaf})
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var tree func(depth int) ir.Expr
+	tree = func(depth int) ir.Expr {
+		if depth == 0 || rng.IntN(4) == 0 {
+			return leaves[rng.IntN(len(leaves))]
+		}
+		switch rng.IntN(3) {
+		case 0:
+			return ir.Not{Arg: tree(depth - 1)}
+		case 1:
+			return ir.And{Args: []ir.Expr{tree(depth - 1), tree(depth - 1), tree(depth - 1)}[:2+rng.IntN(2)]}
+		}
+		return ir.Or{Args: []ir.Expr{tree(depth - 1), tree(depth - 1), tree(depth - 1)}[:2+rng.IntN(2)]}
+	}
+	for range trees {
+		exprs = append(exprs, tree(4))
+	}
+	return exprs
+}
+
+// TestModelAgainstReference compares, on events with absent, null and odd
+// values (but no empty strings, see kqlDeviations), what the KQL of each
+// node and of its negation selects in the model with what the reference
+// evaluator selects.
+func TestModelAgainstReference(t *testing.T) {
 	events := []map[string]any{
 		{"id": "full", "s": "ABC", "n": json.Number("7"), "b": true, "t": "2024-01-01T10:00:00Z", "a": json.Number("5"),
 			"d": map[string]any{"x": "abc"}, "rp": `{"k":"abc","n":7}`, "ip": "10.1.2.3"},
@@ -177,33 +212,32 @@ func TestModelAgainstReference(t *testing.T) {
 			"ip": "ec2.amazonaws.com", "b": "true"},
 		{"id": "time", "s": "2024-03-01T00:00:00Z", "d": map[string]any{"x": ""}, "a": "ABC", "ip": "::ffff:10.0.0.1"},
 	}
-	for _, leaf := range leaves {
-		for _, e := range []ir.Expr{leaf, ir.Not{Arg: leaf}} {
-			cond, err := kql.Where(&ir.Rule{ID: "r", Table: "T", Where: e})
+	exprs := modelExprs(400)
+	for _, e := range exprs {
+		cond, err := kql.Where(&ir.Rule{ID: "r", Table: "T", Where: e})
+		if err != nil {
+			t.Fatalf("%s: %v", ir.Flat(e), err)
+		}
+		n, err := parseKQL(cond)
+		if err != nil {
+			t.Fatalf("the model cannot parse %s: %v", cond, err)
+		}
+		schema := kql.Schema(e)
+		var want, got []string
+		for _, ev := range events {
+			if refeval.Eval(e, ev) {
+				want = append(want, ev["id"].(string))
+			}
+			ok, err := where(n, ingest(ev, schema))
 			if err != nil {
-				t.Fatalf("%s: %v", ir.Flat(e), err)
+				t.Fatalf("%s: %v", cond, err)
 			}
-			n, err := parseKQL(cond)
-			if err != nil {
-				t.Fatalf("the model cannot parse %s: %v", cond, err)
+			if ok {
+				got = append(got, ev["id"].(string))
 			}
-			schema := kql.Schema(e)
-			var want, got []string
-			for _, ev := range events {
-				if refeval.Eval(e, ev) {
-					want = append(want, ev["id"].(string))
-				}
-				ok, err := where(n, ingest(ev, schema))
-				if err != nil {
-					t.Fatalf("%s: %v", cond, err)
-				}
-				if ok {
-					got = append(got, ev["id"].(string))
-				}
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("%s\nKQL %s\n(-reference +kql):\n%s", ir.Flat(e), cond, diff)
-			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s\nKQL %s\n(-reference +kql):\n%s", ir.Flat(e), cond, diff)
 		}
 	}
 }

@@ -40,6 +40,10 @@ type Dialect struct {
 
 	// True and False are the boolean literals.
 	True, False string
+	// NumberLiteral, when not nil, respells a numeric literal (SQL number
+	// syntax, as the rule wrote it) that the engine would reject, e.g. an
+	// integer beyond 64 bits; nil keeps the text.
+	NumberLiteral func(text string) string
 
 	// Lower lower-cases a string (Unicode, the same mapping as Go's
 	// strings.ToLower).
@@ -48,6 +52,10 @@ type Dialect struct {
 	CastString func(x string) string
 	// TryCastDouble reads text as a number; NULL when it is not one.
 	TryCastDouble func(x string) string
+	// StrictNumbers says TryCastDouble already gives NULL for text that is
+	// not in decimal notation ("inf", "nan", "1_000"), so the printer needs
+	// no decimal check of its own before it.
+	StrictNumbers bool
 
 	// LikeEscape is the escape character of LIKE patterns. When
 	// LikeEscapeClause is set the printer writes ESCAPE '<c>' after every

@@ -382,6 +382,9 @@ var numberText = regexp.MustCompile(`^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0
 func (p *printer) number(v ir.NumberValue, f ir.Field) (expr, error) {
 	t := strings.TrimPrefix(v.Text, "+")
 	if numberText.MatchString(t) {
+		if p.d.NumberLiteral != nil {
+			t = p.d.NumberLiteral(t)
+		}
 		return prim(t), nil
 	}
 	if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
@@ -412,15 +415,15 @@ func (p *printer) compare(c ir.Compare) (expr, error) {
 	if cl.typ == ir.Number {
 		return cmp(cl.x, op, n), nil
 	}
-	if c.Op == ir.Eq {
-		// A column of undeclared type equals a number when it reads as
-		// that number, whether the engine stores it as text or as a
-		// number of any width ("5", 5, 5.0).
+	// A column of undeclared type equals (or orders against) a number when
+	// its text reads as one, whether the engine stores it as text or as a
+	// number of any width ("5", 5, 5.0). Only decimal notation is a number:
+	// the engine's cast also takes "inf", "nan" and "1_000", which must
+	// never match.
+	if p.d.StrictNumbers {
 		return cmp(p.call(p.d.TryCastDouble, cl.x), op, n), nil
 	}
 	num := cmp(p.call(p.d.TryCastDouble, p.text(cl)), op, n)
-	// Ordering: only text in decimal notation is a number; the engine's
-	// cast also takes "inf", "nan" and "1_000", which must never match.
 	guard := prim(p.d.RegexpMatches(p.text(cl).text, p.rx(decimalText)))
 	return p.and(guard, num), nil
 }

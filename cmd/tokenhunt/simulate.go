@@ -93,7 +93,7 @@ fake (…EXAMPLE…) and every address is a documentation or shared-address-spac
 			}
 			base := opts.Start
 			if base.IsZero() {
-				base = simulate.DefaultStart
+				base = simulate.DefaultStart()
 			}
 			if len(scenarios) > 0 {
 				opts.Scenarios = []simulate.ScenarioSpec{}

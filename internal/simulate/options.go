@@ -55,15 +55,16 @@ type ScenarioSpec struct {
 	At    []time.Time
 }
 
-// DefaultStart is the default first simulated instant.
-var DefaultStart = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+// DefaultStart returns the default first simulated instant,
+// 2026-11-02T00:00:00Z (a Monday).
+func DefaultStart() time.Time { return time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC) }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
 // normalize fills defaults and checks the options.
 func (o Options) normalize() (Options, error) {
 	if o.Start.IsZero() {
-		o.Start = DefaultStart
+		o.Start = DefaultStart()
 	}
 	o.Start = o.Start.UTC().Truncate(time.Second)
 	if o.Duration == 0 {

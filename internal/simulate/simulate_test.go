@@ -880,7 +880,7 @@ func TestCountsFollowOptions(t *testing.T) {
 }
 
 func TestScenarioTimes(t *testing.T) {
-	at := DefaultStart.Add(5*time.Hour + 17*time.Minute)
+	at := DefaultStart().Add(5*time.Hour + 17*time.Minute)
 	dir := t.TempDir()
 	_, err := Run(context.Background(), Options{Seed: 1, Duration: 12 * time.Hour, Events: 3000, Out: dir, Scenarios: []ScenarioSpec{{Name: "aws-assume-role-secret-read", At: []time.Time{at}}}})
 	if err != nil {
@@ -917,8 +917,8 @@ func TestOptionErrors(t *testing.T) {
 		{"unknown cloud", Options{Clouds: []string{"azure"}}, `unknown cloud "azure"`},
 		{"negative events", Options{Events: -1}, "events must not be negative"},
 		{"too short for a scenario", Options{Duration: 30 * time.Minute, Scenarios: []ScenarioSpec{{Name: "aws-scope-expansion"}}}, "needs 1h0m0s of simulated time"},
-		{"scenario time outside", Options{Scenarios: []ScenarioSpec{{Name: "aws-persistence", At: []time.Time{DefaultStart.Add(-time.Hour)}}}}, "outside the simulated time"},
-		{"times and count disagree", Options{Scenarios: []ScenarioSpec{{Name: "aws-persistence", Count: 2, At: []time.Time{DefaultStart}}}}, "1 times given for 2 injections"},
+		{"scenario time outside", Options{Scenarios: []ScenarioSpec{{Name: "aws-persistence", At: []time.Time{DefaultStart().Add(-time.Hour)}}}}, "outside the simulated time"},
+		{"times and count disagree", Options{Scenarios: []ScenarioSpec{{Name: "aws-persistence", Count: 2, At: []time.Time{DefaultStart()}}}}, "1 times given for 2 injections"},
 		{"folder not empty", Options{Out: foreign, Scenarios: none}, "is not empty"},
 		{"force does not delete what is not ours", Options{Out: foreign, Force: true, Scenarios: none}, "refusing to replace it"},
 		{"no output", Options{Out: "-"}, ""},
@@ -969,7 +969,7 @@ func TestForceReplacesPreviousRun(t *testing.T) {
 }
 
 func TestParseScenario(t *testing.T) {
-	start := DefaultStart
+	start := DefaultStart()
 	tests := []struct {
 		in   string
 		want []ScenarioSpec
