@@ -21,11 +21,34 @@ type CorrelationDialect struct {
 	TimestampFromMicros func(x string) string
 	// ListAgg collects x ordered by order (already a list of expressions).
 	ListAgg func(x, order string) string
-	// Quantile is the continuous quantile (linear interpolation) of x.
+	// Quantile is the continuous quantile (linear interpolation) of x as a
+	// window and a plain aggregate; nil computes it exactly from the ranks
+	// of the numbers (row_number over a self-join), for engines whose only
+	// percentile is approximate or takes no window frame.
 	Quantile func(x string, q float64) string
 	// DistinctWindow reports whether COUNT(DISTINCT x) OVER (... RANGE ...)
-	// is allowed.
+	// is allowed; without it the distinct counts over a sliding window are
+	// taken over a self-join of the group's events within the timespan.
 	DistinctWindow bool
+	// JoinWindows says the engine cannot run partitioned RANGE frames with
+	// an offset: every sliding window becomes a self-join of the group's
+	// events within the timespan, and new_terms compares each event with
+	// the previous distinct time of its group and terms (lag).
+	JoinWindows bool
+	// NoFilter says aggregates take no FILTER clause: the condition goes
+	// inside the aggregate (CASE WHEN cond THEN x END), the same for the
+	// aggregates used here, which skip NULL.
+	NoFilter bool
+	// NullSafeEq, when not nil, writes the equality of a and b where NULL
+	// equals NULL, for join keys; nil writes a IS NOT DISTINCT FROM b.
+	NullSafeEq func(a, b string) string
+	// EventIDs, when not nil, collects at most n values of x for which
+	// cond holds, ordered by order; nil writes
+	// (ListAgg(x, order) FILTER (WHERE cond))[1:n].
+	EventIDs func(x, cond, order string, n int) string
+	// Double, when not nil, writes a DOUBLE literal for the exact
+	// percentile (nil: the shortest decimal text).
+	Double func(f float64) string
 }
 
 // maxEventIDs bounds the contributing event ids a finding carries.
@@ -44,9 +67,6 @@ func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (str
 	}
 	if len(c.Bases) == 0 {
 		return "", errAt("correlation has no base rules")
-	}
-	if !cd.DistinctWindow && (c.Type == ir.EventCount || c.Type == ir.ValueCount || c.Type == ir.Temporal) {
-		return "", errAt("%s needs COUNT(DISTINCT) over a sliding window, which this engine lacks", c.Type)
 	}
 	span := c.Timespan.Microseconds()
 	ngroup := len(c.GroupBy)
@@ -102,7 +122,7 @@ func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (str
 			}
 			cols = append(cols, d.CastString(x)+" AS _v")
 		} else {
-			cols = append(cols, "CAST(NULL AS VARCHAR) AS _v")
+			cols = append(cols, d.CastString("NULL")+" AS _v")
 		}
 		for j, f := range b.Terms {
 			x, err := col(f)
@@ -119,12 +139,42 @@ func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (str
 	b.WriteString("\n),\n")
 	// e: events with a time and an id; _rn marks the first row of an event
 	// that several base rules matched; _num is _v read as a number.
-	decimal := d.RegexpMatches("_v", d.QuoteString(decimalText))
-	fmt.Fprintf(&b, "e AS (\n  SELECT *, row_number() OVER (PARTITION BY %s_id ORDER BY _base) AS _rn,\n    CASE WHEN %s THEN %s END AS _num\n  FROM matched WHERE _us IS NOT NULL AND _id IS NOT NULL\n)", prefixed(gcols, ""), decimal, d.TryCastDouble("_v"))
+	num := d.TryCastDouble("_v")
+	if !d.StrictNumbers {
+		quote := d.QuoteString
+		if d.QuoteRegex != nil {
+			quote = d.QuoteRegex
+		}
+		num = "CASE WHEN " + d.RegexpMatches("_v", quote(decimalText)) + " THEN " + num + " END"
+	}
+	fmt.Fprintf(&b, "e AS (\n  SELECT *, row_number() OVER (PARTITION BY %s_id ORDER BY _base) AS _rn,\n    %s AS _num\n  FROM matched WHERE _us IS NOT NULL AND _id IS NOT NULL\n)", prefixed(gcols, ""), num)
+	eq := func(a, b string) string {
+		if cd.NullSafeEq != nil {
+			return cd.NullSafeEq(a, b)
+		}
+		return a + " IS NOT DISTINCT FROM " + b
+	}
+	// sameGroup is the join condition of rows of x and y of one group.
+	sameGroup := func(x, y string, cols []string) []string {
+		var on []string
+		for _, g := range cols {
+			on = append(on, eq(x+"."+g, y+"."+g))
+		}
+		return on
+	}
 
 	if c.Type == ir.NewTerms {
 		look := c.Lookback.Microseconds()
-		fmt.Fprintf(&b, ",\nw AS (\n  SELECT *, count(*) OVER (%sORDER BY _us RANGE BETWEEN %d PRECEDING AND 1 PRECEDING) AS _prior FROM e\n)\n", partition(tcols...), look)
+		if cd.JoinWindows {
+			// An event's terms were seen within [t - lookback, t) when the
+			// previous distinct time of its group and terms is in it.
+			keys := append(append([]string(nil), gcols...), tcols...)
+			on := append(sameGroup("e", "nt", keys), "nt._us = e._us")
+			fmt.Fprintf(&b, ",\nnt AS (\n  SELECT %s_us, lag(_us) OVER (%sORDER BY _us) AS _p FROM (SELECT DISTINCT %s_us FROM e) AS d\n),\n", prefixed(keys, ""), partition(tcols...), prefixed(keys, ""))
+			fmt.Fprintf(&b, "w AS (\n  SELECT e.*, CASE WHEN nt._p IS NULL OR e._us - nt._p > %d THEN 0 ELSE 1 END AS _prior\n  FROM e JOIN nt ON %s\n)\n", look, strings.Join(on, " AND "))
+		} else {
+			fmt.Fprintf(&b, ",\nw AS (\n  SELECT *, count(*) OVER (%sORDER BY _us RANGE BETWEEN %d PRECEDING AND 1 PRECEDING) AS _prior FROM e\n)\n", partition(tcols...), look)
+		}
 		var out []string
 		for i, name := range c.GroupBy {
 			out = append(out, gcols[i]+" AS "+d.QuoteIdent(name))
@@ -157,35 +207,65 @@ func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (str
 		last := len(c.Bases) - 1
 		firing = fmt.Sprintf("SELECT * FROM %s WHERE _base = %d AND _s%d > _us - %d", prev, last, last, span)
 	default:
-		agg, err := windowAggregate(c, cd)
-		if err != nil {
-			return "", errAt("%v", err)
+		if windowByJoin(c, cd) {
+			// The aggregate at each distinct end time of a group, over the
+			// group's events in (end - span, end], by a self-join.
+			on := append(sameGroup("y", "x", gcols), fmt.Sprintf("y._us > x._us - %d", span), "y._us <= x._us")
+			fmt.Fprintf(&b, ",\nends AS (SELECT DISTINCT %s_us FROM e),\n", prefixed(gcols, ""))
+			fmt.Fprintf(&b, "wj AS (\n  SELECT %sx._us, y._id, y._v, y._base, y._rn, y._num\n  FROM ends AS x JOIN e AS y ON %s\n),\n", prefixed(gcols, "x."), strings.Join(on, " AND "))
+			keys := append(append([]string(nil), gcols...), "_us")
+			if c.Type == ir.ValuePercentile {
+				b.WriteString(exactQuantile(cd, "wa", "SELECT "+prefixed(keys, "")+"_num FROM wj WHERE _rn = 1 AND _num IS NOT NULL", keys, c.Percentile/100, "_agg"))
+			} else {
+				agg, err := plainAggregate(c, cd, "")
+				if err != nil {
+					return "", errAt("%v", err)
+				}
+				fmt.Fprintf(&b, "wa AS (SELECT %s%s AS _agg FROM wj GROUP BY %s)", prefixed(keys, ""), agg, strings.Join(keys, ", "))
+			}
+			won := append(sameGroup("wa", "e", gcols), "wa._us = e._us")
+			fmt.Fprintf(&b, ",\nw AS (\n  SELECT e.*, wa._agg FROM e LEFT JOIN wa ON %s\n)", strings.Join(won, " AND "))
+		} else {
+			agg, err := windowAggregate(c, cd)
+			if err != nil {
+				return "", errAt("%v", err)
+			}
+			agg += " OVER " + window
+			if c.Type == ir.ValueSum {
+				agg = "coalesce(" + agg + ", 0)" // a sum of no numbers is 0
+			}
+			fmt.Fprintf(&b, ",\nw AS (\n  SELECT *, %s AS _agg FROM e\n)", agg)
 		}
-		agg += " OVER " + window
-		if c.Type == ir.ValueSum {
-			agg = "coalesce(" + agg + ", 0)" // a sum of no numbers is 0
-		}
-		fmt.Fprintf(&b, ",\nw AS (\n  SELECT *, %s AS _agg FROM e\n)", agg)
 		firing = "SELECT * FROM w WHERE " + thresholds(c, "_agg")
 	}
 	order := "ORDER BY _us, _id, _base"
 	fmt.Fprintf(&b, ",\nf AS (%s),\n", firing)
 	fmt.Fprintf(&b, "i AS (\n  SELECT *, sum(CASE WHEN _prev IS NULL OR _us - _prev >= %d THEN 1 ELSE 0 END) OVER (%s%s ROWS UNBOUNDED PRECEDING) AS _run\n  FROM (SELECT *, lag(_us) OVER (%s%s) AS _prev FROM f) AS fp\n),\n", span, partition(), order, partition(), order)
-	fmt.Fprintf(&b, "r AS (\n  SELECT %s_run, min(_us) AS _fired, max(_us) AS _last FROM i GROUP BY %s_run\n)\n", prefixed(gcols, ""), prefixed(gcols, ""))
+	fmt.Fprintf(&b, "r AS (\n  SELECT %s_run, min(_us) AS _fired, max(_us) AS _last FROM i GROUP BY %s_run\n)", prefixed(gcols, ""), prefixed(gcols, ""))
 
 	// The findings: every event of the group inside the merged windows.
-	var on []string
-	for _, g := range gcols {
-		on = append(on, "e."+g+" IS NOT DISTINCT FROM r."+g)
+	on := append(sameGroup("e", "r", gcols), fmt.Sprintf("e._us > r._fired - %d", span), "e._us <= r._last")
+	from := "r JOIN e ON " + strings.Join(on, " AND ")
+	var value string
+	if c.Type == ir.ValuePercentile && cd.Quantile == nil {
+		// The exact percentile of each finding's numbers, joined by
+		// group and run.
+		keys := append(append([]string(nil), gcols...), "_run")
+		fmt.Fprintf(&b, ",\nfj AS (SELECT %sr._run, e._num FROM %s WHERE e._rn = 1 AND e._num IS NOT NULL),\n", prefixed(gcols, "r."), from)
+		b.WriteString(exactQuantile(cd, "fv", "SELECT * FROM fj", keys, c.Percentile/100, "_p"))
+		from += " LEFT JOIN fv ON " + strings.Join(append(sameGroup("fv", "r", gcols), "fv._run = r._run"), " AND ")
+		value = "max(fv._p)"
+	} else {
+		var err error
+		value, err = finalAggregate(c, cd)
+		if err != nil {
+			return "", errAt("%v", err)
+		}
 	}
-	on = append(on, fmt.Sprintf("e._us > r._fired - %d", span), "e._us <= r._last")
+	b.WriteString("\n")
 	var out []string
 	for i, name := range c.GroupBy {
 		out = append(out, "r."+gcols[i]+" AS "+d.QuoteIdent(name))
-	}
-	value, err := finalAggregate(c, cd)
-	if err != nil {
-		return "", errAt("%v", err)
 	}
 	out = append(out,
 		cd.TimestampFromMicros("min(e._us)")+" AS first_seen",
@@ -193,10 +273,10 @@ func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (str
 		cd.TimestampFromMicros("r._last")+" AS last_seen",
 		value+" AS value",
 		"count(DISTINCT e._id) AS event_count",
-		fmt.Sprintf("(%s FILTER (WHERE e._rn = 1))[1:%d] AS event_ids", cd.ListAgg("e._id", "e._us, e._id"), maxEventIDs),
+		eventIDs(cd, "e._id", "e._rn = 1", "e._us, e._id", maxEventIDs)+" AS event_ids",
 	)
-	fmt.Fprintf(&b, "SELECT %s\nFROM r JOIN e ON %s\nGROUP BY %sr._run, r._fired, r._last\nORDER BY fired_at%s",
-		strings.Join(out, ", "), strings.Join(on, " AND "), prefixed(gcols, "r."), orderGroups(c, d))
+	fmt.Fprintf(&b, "SELECT %s\nFROM %s\nGROUP BY %sr._run, r._fired, r._last\nORDER BY fired_at%s",
+		strings.Join(out, ", "), from, prefixed(gcols, "r."), orderGroups(c, d))
 	return b.String(), nil
 }
 
@@ -216,6 +296,35 @@ func orderGroups(c *ir.Correlation, d Dialect) string {
 	return s
 }
 
+// windowByJoin reports whether the sliding-window aggregate of c is taken
+// over a self-join rather than a RANGE frame.
+func windowByJoin(c *ir.Correlation, cd CorrelationDialect) bool {
+	switch {
+	case cd.JoinWindows:
+		return true
+	case c.Type == ir.EventCount || c.Type == ir.ValueCount || c.Type == ir.Temporal:
+		return !cd.DistinctWindow
+	case c.Type == ir.ValuePercentile:
+		return cd.Quantile == nil
+	}
+	return false
+}
+
+// filtered applies the aggregate fn to x over the rows where cond holds.
+func filtered(cd CorrelationDialect, fn, x, cond string) string {
+	if cd.NoFilter {
+		return fn + "(CASE WHEN " + cond + " THEN " + x + " END)"
+	}
+	return fn + "(" + x + ") FILTER (WHERE " + cond + ")"
+}
+
+func eventIDs(cd CorrelationDialect, x, cond, order string, n int) string {
+	if cd.EventIDs != nil {
+		return cd.EventIDs(x, cond, order, n)
+	}
+	return fmt.Sprintf("(%s FILTER (WHERE %s))[1:%d]", cd.ListAgg(x, order), cond, n)
+}
+
 // windowAggregate is the aggregate over the sliding window at each event.
 func windowAggregate(c *ir.Correlation, cd CorrelationDialect) (string, error) {
 	switch c.Type {
@@ -224,10 +333,13 @@ func windowAggregate(c *ir.Correlation, cd CorrelationDialect) (string, error) {
 	case ir.ValueCount:
 		return "count(DISTINCT _v)", nil
 	case ir.ValueSum:
-		return "sum(_num) FILTER (WHERE _rn = 1)", nil
+		return filtered(cd, "sum", "_num", "_rn = 1"), nil
 	case ir.ValueAvg:
-		return "avg(_num) FILTER (WHERE _rn = 1)", nil
+		return filtered(cd, "avg", "_num", "_rn = 1"), nil
 	case ir.ValuePercentile:
+		if cd.Quantile == nil {
+			return "", fmt.Errorf("no percentile function")
+		}
 		return cd.Quantile("_num", c.Percentile/100) + " FILTER (WHERE _rn = 1)", nil
 	case ir.Temporal:
 		return "count(DISTINCT _base)", nil
@@ -235,24 +347,49 @@ func windowAggregate(c *ir.Correlation, cd CorrelationDialect) (string, error) {
 	return "", fmt.Errorf("unknown correlation type %s", c.Type)
 }
 
+// plainAggregate is the aggregate of the rows of a group (table alias p,
+// "" for none) for every type but the percentile.
+func plainAggregate(c *ir.Correlation, cd CorrelationDialect, p string) (string, error) {
+	switch c.Type {
+	case ir.EventCount:
+		return "count(DISTINCT " + p + "_id)", nil
+	case ir.ValueCount:
+		return "count(DISTINCT " + p + "_v)", nil
+	case ir.ValueSum:
+		return "coalesce(" + filtered(cd, "sum", p+"_num", p+"_rn = 1") + ", 0)", nil
+	case ir.ValueAvg:
+		return filtered(cd, "avg", p+"_num", p+"_rn = 1"), nil
+	case ir.Temporal, ir.TemporalOrdered:
+		return "count(DISTINCT " + p + "_base)", nil
+	}
+	return "", fmt.Errorf("unknown correlation type %s", c.Type)
+}
+
 // finalAggregate is the aggregate over all contributing events of a
 // finding (table alias e).
 func finalAggregate(c *ir.Correlation, cd CorrelationDialect) (string, error) {
-	switch c.Type {
-	case ir.EventCount:
-		return "count(DISTINCT e._id)", nil
-	case ir.ValueCount:
-		return "count(DISTINCT e._v)", nil
-	case ir.ValueSum:
-		return "coalesce(sum(e._num) FILTER (WHERE e._rn = 1), 0)", nil
-	case ir.ValueAvg:
-		return "avg(e._num) FILTER (WHERE e._rn = 1)", nil
-	case ir.ValuePercentile:
+	if c.Type == ir.ValuePercentile {
 		return cd.Quantile("e._num", c.Percentile/100) + " FILTER (WHERE e._rn = 1)", nil
-	case ir.Temporal, ir.TemporalOrdered:
-		return "count(DISTINCT e._base)", nil
 	}
-	return "", fmt.Errorf("unknown correlation type %s", c.Type)
+	return plainAggregate(c, cd, "e.")
+}
+
+// exactQuantile writes two CTEs, name+"k" and name, that give the
+// continuous quantile q of the numbers _num of src for each value of keys,
+// as column out: with the n numbers ranked 1..n, at P = q*(n-1) it is
+// v[floor(P)+1] + (v[ceil(P)+1] - v[floor(P)+1]) * (P - floor(P)), the
+// linear interpolation of DuckDB's quantile_cont and of the reference.
+func exactQuantile(cd CorrelationDialect, name, src string, keys []string, q float64, out string) string {
+	lit := strconv.FormatFloat(q, 'g', -1, 64)
+	if cd.Double != nil {
+		lit = cd.Double(q)
+	}
+	k := strings.Join(keys, ", ")
+	pos := lit + " * (_n - 1)"
+	at := func(rank string) string { return "min(CASE WHEN _k = " + rank + " + 1 THEN _num END)" }
+	lo, hi := at("floor("+pos+")"), at("ceil("+pos+")")
+	return fmt.Sprintf("%sk AS (\n  SELECT %s, _num, row_number() OVER (PARTITION BY %s ORDER BY _num) AS _k, count(*) OVER (PARTITION BY %s) AS _n FROM (%s) AS s\n),\n%s AS (\n  SELECT %s, %s + (%s - %s) * (%s - floor(%s)) AS %s FROM %sk GROUP BY %s, _n\n)",
+		name, k, k, k, src, name, k, lo, hi, lo, pos, pos, out, name, k)
 }
 
 func thresholds(c *ir.Correlation, x string) string {
