@@ -31,26 +31,38 @@ tools/kusto/node_modules/.installed: tools/kusto/package.json tools/kusto/packag
 	cd tools/kusto && npm ci --no-audit --no-fund
 	touch $@
 
-# Compile the example rules and hunt the bundled CloudTrail sample with DuckDB.
+# The main job on the embedded default: show one compiled rule, simulate two
+# days of CloudTrail with injected attacks, ingest them into Parquet and hunt
+# them with the shipped rules (exit 1 of run/hunt means "findings").
+DEMO := out/demo
 demo: build
-	./$(BIN) convert -t duckdb -p cloudtrail rules/aws
+	./$(BIN) convert -t duckdb -p cloudtrail rules/aws/cloudtrail/aws_sts_get_federation_token.yml
 	@echo
 	./$(BIN) run -p cloudtrail --data cloudtrail='testdata/sample/cloudtrail/**/*.json' rules/aws; \
 	  code=$$?; [ $$code -le 1 ] || exit $$code
+	@echo
+	rm -rf $(DEMO)
+	./$(BIN) simulate --out $(DEMO)/raw --seed 7 --events 20000 --duration 2d --clouds aws --start 2026-11-01T00:00:00Z
+	./$(BIN) ingest --kind cloudtrail --out $(DEMO)/parquet $(DEMO)/raw/AWSLogs > $(DEMO)/ingest.txt; \
+	  code=$$?; tail -2 $(DEMO)/ingest.txt; [ $$code -eq 0 ] || exit $$code
+	./$(BIN) hunt hunts/examples/demo.yml --from 2026-11-01T00:00:00Z --to 2026-11-03T00:00:00Z; \
+	  code=$$?; [ $$code -le 1 ] || exit $$code
+	@echo "findings: $(DEMO)/findings/findings.jsonl (and .ocsf.json, .parquet)"
 
 # Regenerate golden files (review the diff before committing).
 golden:
 	$(GO) test ./compiler/ -run TestGolden -update
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=5 ./compiler/... ./backends/... | tee bench.out
+	$(GO) test -run '^$$' -bench . -benchmem -count=3 ./compiler/ ./internal/simulate/ | tee bench.out
 
 fuzz:
 	$(GO) test ./compiler/sigma -run '^$$' -fuzz FuzzParseCondition -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler -run '^$$' -fuzz FuzzCompile -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler/ir -run '^$$' -fuzz FuzzParseIR -fuzztime $(FUZZTIME)
 
 vet:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin bench.out tools/trino/node_modules tools/trino/dist tools/kusto/node_modules
+	rm -rf bin out bench.out tools/trino/node_modules tools/trino/dist tools/kusto/node_modules

@@ -25,6 +25,11 @@ var functions = []string{
 	"json_extract", "json_extract_scalar", "json_format",
 	// functions/datetime
 	"from_iso8601_timestamp", "minute", "hour", "day_of_month", "week", "month", "year",
+	// correlations: functions/datetime, functions/math, functions/array,
+	// functions/aggregate and functions/window
+	"from_iso8601_timestamp_nanos", "to_unixtime", "from_unixtime_nanos",
+	"round", "floor", "ceil", "slice",
+	"count", "sum", "avg", "min", "max", "array_agg", "row_number", "lag",
 }
 
 // keywordsBeforeParen are the SQL words that a parenthesis may follow
@@ -32,6 +37,7 @@ var functions = []string{
 var keywordsBeforeParen = []string{
 	"and", "or", "not", "where", "select", "from", "in", "exists", "on", "when", "then", "else",
 	"like", "between", "is", "escape", "union", "all", "distinct", "as",
+	"over", "filter",
 }
 
 // Check reports, in a Trino query, what the Trino grammar of a parser lets

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tokenhunt/tokenhunt/backends/athena"
+	"github.com/tokenhunt/tokenhunt/compiler/ir"
 )
 
 // TestCheckRejects: each construct the Trino grammar of dt-sql-parser lets
@@ -47,6 +48,21 @@ func TestCheckAccepts(t *testing.T) {
 	} {
 		if err := athena.Check(q); err != nil {
 			t.Errorf("Check(%s) = %v", q, err)
+		}
+	}
+}
+
+// TestCompileCorrelationBadInput: no panic and an error naming athena for
+// a missing correlation or base rule.
+func TestCompileCorrelationBadInput(t *testing.T) {
+	for name, c := range map[string]*ir.Correlation{
+		"nil":           nil,
+		"no bases":      {ID: "c1", Type: ir.EventCount},
+		"nil base":      {ID: "c1", Type: ir.EventCount, Bases: []*ir.Base{nil}},
+		"nil base rule": {ID: "c1", Type: ir.EventCount, Bases: []*ir.Base{{}}},
+	} {
+		if _, err := athena.New().CompileCorrelation(c); err == nil || !strings.Contains(err.Error(), "athena: ") {
+			t.Errorf("%s: got %v, want an error naming athena", name, err)
 		}
 	}
 }

@@ -72,4 +72,54 @@
 //     todatetime() reads ISO 8601 text; an offset (+02:00) is assumed to be
 //     converted to UTC.
 //   - coalesce-function: the first non-null argument.
+//
+// # Correlations
+//
+// CompileCorrelation prints a correlation as one query (let statements
+// and a final tabular expression) with the semantics of the SQL backends
+// (backends/sql/correlation.go) and of internal/refeval:
+//
+//   - _e, materialized: one row per (base rule, matching event), the base
+//     rules' own `T | where` in a union. Time is _us, microseconds since the
+//     epoch: datetime_diff("microsecond", t, datetime(1970-01-01)) counts
+//     microsecond boundaries (the page's example gives 100 for .1009001 -
+//     .1008009), so it truncates as DuckDB's epoch_us. Rows without a time
+//     or an id are dropped. Group and term keys are "" for an absent value
+//     and "=" and the text otherwise, so that a null group is not the empty
+//     string's; the result shows substring(key, 1). _rn marks the first row
+//     of an event id in its group by base (row_number with restart after
+//     sort), as DuckDB's row_number() = 1.
+//   - Sliding windows: KQL has no RANGE frame, so the window (t - span, t]
+//     of each row is a self-join of _e on the group keys (join kind=inner:
+//     every pair, unlike the default innerunique) filtered on
+//     _us2 > _us - span and _us2 <= _us, in whole microseconds. Ties at t
+//     are inside, as in RANGE ... CURRENT ROW.
+//   - Aggregates, exact: count_distinct() and count_distinctif() (exact,
+//     nulls ignored; a runtime error past 100M values, never an estimate;
+//     dcount() is not used), sumif/countif for sums and averages of the
+//     first row of each event id, and for percentiles the sorted list of
+//     values (make_list_if, array_sort_asc) with linear interpolation
+//     between the closest ranks, as quantile_cont (percentile() is an
+//     estimate). floor(x) is spelt -ceiling(-x), since KQL's floor() is
+//     bin().
+//   - temporal_ordered: _s, the latest start of an in-order chain of bases
+//     0..k ending at a row of base k, by one windowed self-join per base;
+//     a chain that starts outside the last event's window cannot fire, and
+//     every chain that can lies inside the windows of its events, so the
+//     firing rows are DuckDB's (running maximum over unbounded frames).
+//   - Merging: firing rows sorted by group and time (sort serializes);
+//     prev() and row_number() start a new run when the group changes or
+//     the gap reaches the timespan; row_cumsum numbers the runs. A finding
+//     joins the group's events in (first firing - span, last firing] and
+//     aggregates them; event_ids are make_list_if over rows sorted by time
+//     and id (make_list keeps a sorted input's order), sliced to 100.
+//   - new_terms: the distinct times of each group and terms, sorted; a
+//     time is new when the previous one of its partition is before
+//     t - lookback (or there is none).
+//
+// Gaps: a string column cannot hold null, so there an empty string and an
+// absent value are one group, one value (not counted by value_count) and
+// an id that drops the event. make_list_if keeps at most 1,048,576
+// values, which bounds a percentile's window. Sums add in an order KQL
+// does not define.
 package kql

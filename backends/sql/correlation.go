@@ -46,6 +46,9 @@ type CorrelationDialect struct {
 	// cond holds, ordered by order; nil writes
 	// (ListAgg(x, order) FILTER (WHERE cond))[1:n].
 	EventIDs func(x, cond, order string, n int) string
+	// NoArrayOrder says lists cannot be ordered by: new_terms findings are
+	// ordered by their event id rather than by their event_ids list.
+	NoArrayOrder bool
 	// Double, when not nil, writes a DOUBLE literal for the exact
 	// percentile (nil: the shortest decimal text).
 	Double func(f float64) string
@@ -59,6 +62,9 @@ const maxEventIDs = 100
 // first_seen, fired_at, last_seen, value (the aggregate over the
 // contributing events), event_count and event_ids (at most 100, by time).
 func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (string, error) {
+	if c == nil {
+		return "", &ir.Error{Msg: d.Name + ": no correlation to compile"}
+	}
 	errAt := func(format string, args ...any) error {
 		return &ir.Error{Pos: c.Pos, RuleID: c.ID, Msg: d.Name + ": " + fmt.Sprintf(format, args...)}
 	}
@@ -89,6 +95,9 @@ func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (str
 	// events: one row per (base rule, matching event).
 	var selects []string
 	for i, b := range c.Bases {
+		if b == nil || b.Rule == nil {
+			return "", errAt("base rule %d is missing", i+1)
+		}
 		cond, err := Where(d, b.Rule)
 		if err != nil {
 			return "", err
@@ -184,7 +193,11 @@ func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (str
 		}
 		ts := cd.TimestampFromMicros("_us")
 		out = append(out, ts+" AS first_seen", ts+" AS fired_at", ts+" AS last_seen", "1 AS value", "1 AS event_count", cd.ListAgg("_id", "_id")+" AS event_ids")
-		fmt.Fprintf(&b, "SELECT %s\nFROM w WHERE _prior = 0\nGROUP BY %s\nORDER BY fired_at, event_ids", strings.Join(out, ", "), strings.Join(append(append(append([]string(nil), gcols...), tcols...), "_us", "_base", "_id"), ", "))
+		order := "event_ids"
+		if cd.NoArrayOrder {
+			order = "_id"
+		}
+		fmt.Fprintf(&b, "SELECT %s\nFROM w WHERE _prior = 0\nGROUP BY %s\nORDER BY fired_at, %s", strings.Join(out, ", "), strings.Join(append(append(append([]string(nil), gcols...), tcols...), "_us", "_base", "_id"), ", "), order)
 		return b.String(), nil
 	}
 

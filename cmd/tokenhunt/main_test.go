@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tokenhunt/tokenhunt/backends"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 )
 
@@ -590,5 +591,60 @@ func TestPipelines(t *testing.T) {
 	}
 	if !slices.IsSorted(names) {
 		t.Errorf("pipelines not sorted: %v", names)
+	}
+}
+
+// A correlation and its base rule in one file: convert prints the
+// correlation's query with the base rule inside it, and nothing else;
+// with generate: true the base rule's own query comes too.
+func TestConvertCorrelation(t *testing.T) {
+	const corr = `title: temporary key call
+id: 0b8f3c52-5f0e-4a34-9e43-3a4f4d2c1d01
+name: temp_key
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel:
+    userIdentity.accessKeyId|startswith: ASIA
+  condition: sel
+level: informational
+---
+title: key from several addresses
+id: 0b8f3c52-5f0e-4a34-9e43-3a4f4d2c1d02
+correlation:
+  type: value_count
+  rules: [temp_key]
+  group-by: [userIdentity.accessKeyId]
+  timespan: 1h
+  condition: {gte: 2, field: sourceIPAddress}
+level: high
+`
+	dir := writeRules(t, map[string]string{"c.yml": corr})
+	code, out, errOut := cli(t, "convert", "-p", "cloudtrail", dir)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	if !strings.HasPrefix(out, "WITH matched AS (") || !strings.Contains(out, `AS "userIdentity.accessKeyId"`) || strings.Contains(out, "-- 0b8f3c52") {
+		t.Errorf("want the correlation's query alone, got:\n%s", out)
+	}
+	gen := strings.Replace(corr, "  timespan: 1h", "  timespan: 1h\n  generate: true", 1)
+	dir = writeRules(t, map[string]string{"c.yml": gen})
+	code, out, errOut = cli(t, "convert", "-p", "cloudtrail", dir)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "-- 0b8f3c52-5f0e-4a34-9e43-3a4f4d2c1d01: temporary key call\nSELECT * FROM") || !strings.Contains(out, "-- 0b8f3c52-5f0e-4a34-9e43-3a4f4d2c1d02: key from several addresses\nWITH matched AS (") {
+		t.Errorf("with generate: true want both queries, got:\n%s", out)
+	}
+	// A target without correlations says so, with the position.
+	for _, be := range backends.All() {
+		if _, ok := be.(interface {
+			CompileCorrelation(*ir.Correlation) (string, error)
+		}); ok {
+			continue
+		}
+		code, _, errOut = cli(t, "convert", "-t", be.Name(), "-p", "cloudtrail", dir)
+		if code != 1 || !strings.Contains(errOut, "c.yml:11:1: rule 0b8f3c52-5f0e-4a34-9e43-3a4f4d2c1d02: "+be.Name()+":") {
+			t.Errorf("%s: exit %d, stderr:\n%s", be.Name(), code, errOut)
+		}
 	}
 }

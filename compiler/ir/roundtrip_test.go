@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"golang.org/x/tools/txtar"
 
+	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
 	"github.com/tokenhunt/tokenhunt/compiler/sigma"
@@ -154,18 +155,14 @@ func compileCase(t *testing.T, sections map[string]string) ir.Expr {
 	if len(errs) > 0 {
 		t.Fatalf("rule: %v", errs)
 	}
-	if len(rules) != 1 {
-		t.Fatalf("want one rule, got %d", len(rules))
-	}
-	lowered, errs := sigma.Lower(rules[0], ps.Var)
+	set, errs := compiler.CompileSet(rules, ps) // filters apply to the rules they name
 	if len(errs) > 0 {
-		t.Fatalf("lower: %v", errs)
+		t.Fatalf("compile: %v", errs)
 	}
-	applied, err := ps.Apply(lowered)
-	if err != nil {
-		t.Fatalf("pipeline: %v", err)
+	if len(set.Rules) != 1 {
+		t.Fatalf("want one rule, got %d", len(set.Rules))
 	}
-	return applied.Where
+	return set.Rules[0].Rule.Where
 }
 
 // TestParseCorpus round-trips the IR of every SigmaHQ rule, as lowered

@@ -31,7 +31,8 @@ type Document struct {
 }
 
 // ExpandPaths turns files, folders (walked for *.yml and *.yaml) and glob
-// patterns into a sorted, de-duplicated list of files.
+// patterns into a sorted, de-duplicated list of files. Rule tests files
+// (IsTestsFile) found by a folder walk or a glob are left out.
 func ExpandPaths(args []string) ([]string, error) {
 	seen := map[string]bool{}
 	var files []string
@@ -59,6 +60,9 @@ func ExpandPaths(args []string) ([]string, error) {
 				return nil, fmt.Errorf("%s: %w", m, errors.Unwrap(err))
 			}
 			if !info.IsDir() {
+				if m != arg && IsTestsFile(m) {
+					continue // a glob's match: rules only
+				}
 				add(m)
 				continue
 			}
@@ -69,7 +73,7 @@ func ExpandPaths(args []string) ([]string, error) {
 				if d.IsDir() && p != m && strings.HasPrefix(d.Name(), ".") {
 					return filepath.SkipDir
 				}
-				if !d.IsDir() && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+				if !d.IsDir() && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) && !IsTestsFile(p) {
 					add(p)
 				}
 				return nil
@@ -158,4 +162,11 @@ func ParseFile(file string, data []byte) ([]*Rule, ir.Errors) {
 		}
 	}
 	return rules, errs
+}
+
+// IsTestsFile tells whether a file holds a rule's tests (NAME.tests.yml
+// beside NAME.yml) rather than rules: folder walks skip such files.
+func IsTestsFile(path string) bool {
+	base := filepath.Base(path)
+	return strings.HasSuffix(base, ".tests.yml") || strings.HasSuffix(base, ".tests.yaml")
 }

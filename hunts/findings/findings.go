@@ -202,8 +202,12 @@ func sortFindings(fs []Finding) {
 
 // Save durably rewrites findings.jsonl, then findings.ocsf.json and
 // findings.parquet, all from the whole store. eng writes Parquet; nil
-// skips it.
-func (s *Store) Save(ctx context.Context, eng *duckdb.Engine) error {
+// skips it. hook, when not nil, is called after each file
+// ("jsonl-written", "ocsf-written", "parquet-written").
+func (s *Store) Save(ctx context.Context, eng *duckdb.Engine, hook func(string)) error {
+	if hook == nil {
+		hook = func(string) {}
+	}
 	all := s.All()
 	var jl, oc bytes.Buffer
 	for _, f := range all {
@@ -223,15 +227,18 @@ func (s *Store) Save(ctx context.Context, eng *duckdb.Engine) error {
 	if err := state.WriteFile(filepath.Join(s.dir, JSONLFile), jl.Bytes()); err != nil {
 		return fmt.Errorf("write findings: %w", err)
 	}
+	hook("jsonl-written")
 	if err := state.WriteFile(filepath.Join(s.dir, OCSFFile), oc.Bytes()); err != nil {
 		return fmt.Errorf("write findings: %w", err)
 	}
+	hook("ocsf-written")
 	if eng == nil || len(all) == 0 {
 		return nil
 	}
 	if err := writeParquet(ctx, eng, filepath.Join(s.dir, JSONLFile), filepath.Join(s.dir, ParquetFile)); err != nil {
 		return fmt.Errorf("write findings: %w", err)
 	}
+	hook("parquet-written")
 	return nil
 }
 

@@ -300,6 +300,7 @@ func (s *scanner) value() candidate {
 			b, err := s.readByte()
 			if err != nil {
 				c.raw = buf.Bytes()
+				s.finished = true
 				if c.problem == "" {
 					c.problem = "truncated: the file ends inside this record"
 				}
@@ -333,6 +334,7 @@ func (s *scanner) value() candidate {
 			b, err := s.readByte()
 			if err != nil {
 				c.problem = "truncated: the file ends inside a string"
+				s.finished = true
 				break
 			}
 			buf.WriteByte(b)

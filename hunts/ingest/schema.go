@@ -61,8 +61,8 @@ type schema struct {
 	// value found is written to timeColumn).
 	timeColumn string
 	timeFrom   []string
-	// renames maps lower-case keys of other exports to column names; a
-	// renamed key is used only when the record lacks the column.
+	// renames maps keys of other exports (spelled exactly) to column
+	// names; a renamed key is used only when the record lacks the column.
 	renames map[string]string
 	// lift names an object whose keys are lifted to the top level when the
 	// record lacks them (Azure Monitor diagnostic exports nest the log's
@@ -177,11 +177,12 @@ func entraSignIn() *schema {
 		timeColumn: "TimeGenerated",
 		timeFrom:   []string{"CreatedDateTime", "time"},
 		// Microsoft Graph signIn and Azure Monitor diagnostic export names.
+		// (Sentinel's Location is a country code, Graph's location the
+		// LocationDetails object.)
 		renames: map[string]string{
 			"location":                         "LocationDetails",
-			"appliedconditionalaccesspolicies": "ConditionalAccessPolicies",
-			"calleripaddress":                  "IPAddress",
-			"resulttype":                       "ResultType",
+			"appliedConditionalAccessPolicies": "ConditionalAccessPolicies",
+			"callerIpAddress":                  "IPAddress",
 		},
 		lift: "properties",
 	}
@@ -204,7 +205,7 @@ func entraAudit() *schema {
 		),
 		timeColumn: "TimeGenerated",
 		timeFrom:   []string{"ActivityDateTime", "time"},
-		renames:    map[string]string{"operationtype": "AADOperationType"},
+		renames:    map[string]string{"operationType": "AADOperationType"},
 		lift:       "properties",
 	}
 }
@@ -261,9 +262,9 @@ func (s *schema) convert(raw []byte) (row, string) {
 		if _, ok := lookup(obj, to); ok {
 			continue
 		}
-		if k, ok := lookup(obj, from); ok {
-			obj[to] = obj[k]
-			delete(obj, k)
+		if v, ok := obj[from]; ok {
+			obj[to] = v
+			delete(obj, from)
 		}
 	}
 	// The partition time: the time column, else the first fallback.
@@ -314,16 +315,11 @@ func decodeObject(raw []byte) (map[string]json.RawMessage, string) {
 	if len(trimmed) == 0 {
 		return nil, "empty record"
 	}
-	if !json.Valid(trimmed) {
-		var v any
-		err := json.Unmarshal(trimmed, &v)
-		msg := "malformed JSON"
-		if err != nil {
-			msg += ": " + err.Error()
-		}
-		return nil, msg
-	}
 	if trimmed[0] != '{' {
+		if !json.Valid(trimmed) {
+			var v any
+			return nil, "malformed JSON: " + json.Unmarshal(trimmed, &v).Error()
+		}
 		return nil, "not an object: a JSON " + jsonKind(trimmed)
 	}
 	var obj map[string]json.RawMessage

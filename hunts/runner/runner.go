@@ -1,0 +1,1027 @@
+// Package runner runs a hunt spec with embedded DuckDB: it selects and
+// compiles the rules, plans a time window per source, reads each source's
+// files once, runs every single-event rule of a source in one scan and each
+// correlation in its own query, and writes the findings durably before it
+// advances the source's watermark.
+//
+// Crash safety: findings are written (temp file, fsync, rename, fsync of
+// the folder) before the watermark moves, and a finding's id is a hash of
+// its rule, group and firing time, so a run killed at any point and run
+// again ends with the findings of an uninterrupted run: none lost, none
+// twice.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tokenhunt/tokenhunt/backends/duckdb"
+	"github.com/tokenhunt/tokenhunt/backends/sql"
+	"github.com/tokenhunt/tokenhunt/compiler"
+	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
+	"github.com/tokenhunt/tokenhunt/compiler/sigma"
+	"github.com/tokenhunt/tokenhunt/hunts"
+	"github.com/tokenhunt/tokenhunt/hunts/findings"
+	"github.com/tokenhunt/tokenhunt/hunts/state"
+	"github.com/tokenhunt/tokenhunt/internal/redact"
+)
+
+// Options change how a hunt runs.
+type Options struct {
+	// From and To, when both set, are the window [From, To) of every
+	// source; the watermarks are then neither read nor moved.
+	From, To time.Time
+	// Now is the current time (default time.Now()); without From/To a
+	// window ends at Now minus the spec's settle delay.
+	Now time.Time
+	// DryRun plans and compiles but reads no data and writes nothing.
+	DryRun bool
+	// OutDir and StateDir override the spec's folders.
+	OutDir, StateDir string
+	// Log receives progress lines (redacted); nil discards them.
+	Log io.Writer
+	// Hook, when set, is called at each phase boundary (e.g.
+	// "registered:cloudtrail", "jsonl-written", "watermark:cloudtrail"),
+	// for tests that stop a run there.
+	Hook func(phase string)
+}
+
+// Query is one compiled query of a plan.
+type Query struct {
+	// Rules are the rule ids it evaluates.
+	Rules []string
+	SQL   string
+}
+
+// RuleReport is one rule's outcome.
+type RuleReport struct {
+	ID, Title, Level, Source string
+	Correlation              bool
+	// Findings is the number of findings in the window, New of those not
+	// written before.
+	Findings, New int
+	Err           error
+}
+
+// SourceReport is one source's plan and outcome.
+type SourceReport struct {
+	Name, Table string
+	// Files are the files read; Skipped the files pruned by their day
+	// folder.
+	Files   []string
+	Skipped int
+	// Start and End are the window; Read is where reading starts (Start
+	// minus the lookback).
+	Start, End, Read time.Time
+	Queries          []Query
+	// UpToDate is set when the watermark already reaches the window's end.
+	UpToDate bool
+	// Advanced is set when the watermark moved to End; Explicit when the
+	// window was given (--from/--to) and the watermark is not used.
+	Advanced, Explicit bool
+	Err                error
+}
+
+// Report is what a run did.
+type Report struct {
+	Hunt    string
+	Sources []*SourceReport
+	Rules   []*RuleReport
+	// Errors are rule and source errors (load, compile, query); Warnings
+	// do not fail the run.
+	Errors, Warnings []error
+	// Found counts findings in the windows, New the ones written now.
+	Found, New int
+}
+
+// Failed reports whether anything failed.
+func (r *Report) Failed() bool { return len(r.Errors) > 0 }
+
+// entityFields name where a single event's who and where live; the first
+// field the pipeline resolves to a column of the source wins.
+var entityFields = []struct {
+	key    string
+	fields []string
+}{
+	{"principal", []string{"userIdentity.arn", "UserPrincipalName", "protoPayload.authenticationInfo.principalEmail"}},
+	{"access_key_id", []string{"userIdentity.accessKeyId"}},
+	{"source_ip", []string{"sourceIPAddress", "IPAddress", "protoPayload.requestMetadata.callerIp"}},
+	{"user_agent", []string{"userAgent", "UserAgent", "protoPayload.requestMetadata.callerSuppliedUserAgent"}},
+	{"region", []string{"awsRegion", "Location"}},
+	{"account", []string{"recipientAccountId", "userIdentity.accountId", "TenantId"}},
+}
+
+// sampleFields are raw fields kept with a single-event finding.
+var sampleFields = []string{"eventSource", "eventName", "errorCode", "userIdentity.type", "AppDisplayName", "ResultType", "protoPayload.methodName"}
+
+// Run runs the hunt.
+func Run(ctx context.Context, spec *hunts.Spec, opts Options) (*Report, error) {
+	r := &runner{spec: spec, opts: opts, rep: &Report{Hunt: spec.Name}, log: opts.Log}
+	if r.log == nil {
+		r.log = io.Discard
+	}
+	if opts.OutDir != "" {
+		spec.OutDir = opts.OutDir
+	}
+	if opts.StateDir != "" {
+		spec.StateDir = opts.StateDir
+	}
+	if spec.OutDir == "" && !opts.DryRun {
+		return nil, fmt.Errorf("hunt %s: no output folder: set outputs: {dir: ...} in the spec or --out", spec.Name)
+	}
+	if spec.StateDir == "" {
+		spec.StateDir = spec.OutDir + "/state"
+	}
+	if opts.From.IsZero() != opts.To.IsZero() {
+		return nil, fmt.Errorf("give both --from and --to, or neither")
+	}
+	if !opts.From.IsZero() && !opts.From.Before(opts.To) {
+		return nil, fmt.Errorf("--from %s is not before --to %s", opts.From.Format(time.RFC3339), opts.To.Format(time.RFC3339))
+	}
+	if r.opts.Now.IsZero() {
+		r.opts.Now = time.Now()
+	}
+	return r.rep, r.run(ctx)
+}
+
+type runner struct {
+	spec  *hunts.Spec
+	opts  Options
+	rep   *Report
+	log   io.Writer
+	st    *state.Dir
+	store *findings.Store
+	seen  map[string]bool
+}
+
+func (r *runner) logf(format string, args ...any) {
+	fmt.Fprintln(r.log, redact.String(fmt.Sprintf(format, args...)))
+}
+
+func (r *runner) hook(phase string) {
+	if r.opts.Hook != nil {
+		r.opts.Hook(phase)
+	}
+}
+
+func (r *runner) errorf(err error) {
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	if r.seen[err.Error()] {
+		return // a rule error that each source's compilation repeats
+	}
+	r.seen[err.Error()] = true
+	var ie *ir.Error
+	if errors.As(err, &ie) && ie.Warning {
+		r.rep.Warnings = append(r.rep.Warnings, err)
+		return
+	}
+	r.rep.Errors = append(r.rep.Errors, err)
+}
+
+func (r *runner) run(ctx context.Context) error {
+	if !r.opts.DryRun {
+		st, err := state.Open(r.spec.StateDir, r.spec.Name)
+		if err != nil {
+			return err
+		}
+		lock, err := st.Lock()
+		if err != nil {
+			return fmt.Errorf("hunt %s: %w", r.spec.Name, err)
+		}
+		defer lock.Release()
+		r.st = st
+		if err := os.MkdirAll(r.spec.OutDir, 0o755); err != nil {
+			return err
+		}
+		if r.store, err = findings.Open(r.spec.OutDir); err != nil {
+			return fmt.Errorf("hunt %s: %w", r.spec.Name, err)
+		}
+	}
+	rules, lerrs := loadRules(r.spec.Rules.Paths)
+	for _, e := range lerrs {
+		r.errorf(e)
+	}
+	sel := selectRules(rules, r.spec.Rules)
+	if len(sel.rules) == 0 {
+		r.errorf(fmt.Errorf("hunt %s: no rule in %s passes the selection (ids, tags, level)", r.spec.Name, strings.Join(r.spec.Rules.Paths, " ")))
+	}
+	claimed := map[string]bool{}
+	for i := range r.spec.Sources {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r.source(ctx, &r.spec.Sources[i], sel, claimed)
+	}
+	for _, sr := range sel.rules {
+		if !claimed[ruleKey(sr)] && !sel.baseOnly[sr] {
+			r.errorf(&ir.Error{Pos: sr.Pos, RuleID: sr.ID, Msg: fmt.Sprintf("no source of hunt %s reads this rule's log source", r.spec.Name), Hint: "add a source for its logsource or leave the rule out", Warning: true})
+		}
+	}
+	return ctx.Err()
+}
+
+func ruleKey(r *sigma.Rule) string { return r.File + ":" + strconv.Itoa(r.Pos.Line) }
+
+func loadRules(paths []string) ([]*sigma.Rule, ir.Errors) {
+	files, err := sigma.ExpandPaths(paths)
+	if err != nil {
+		return nil, ir.Errors{{Msg: err.Error()}}
+	}
+	if len(files) == 0 {
+		return nil, ir.Errors{{Msg: "no rule files (*.yml, *.yaml) in " + strings.Join(paths, " ")}}
+	}
+	return compiler.Load(files)
+}
+
+// selection is the rules a hunt compiles: the selected detections and
+// correlations, every filter, and the base rules the selected
+// correlations need (baseOnly: compiled, not run on their own).
+type selection struct {
+	rules    []*sigma.Rule
+	baseOnly map[*sigma.Rule]bool
+	all      []*sigma.Rule
+}
+
+func normTag(t string) string { return strings.ReplaceAll(strings.ToLower(t), "_", "-") }
+
+func selectRules(rules []*sigma.Rule, s hunts.RuleSelection) selection {
+	byRef := map[string]*sigma.Rule{}
+	for _, r := range rules {
+		if r.ID != "" {
+			byRef[r.ID] = r
+		}
+		if r.Name != "" {
+			byRef[r.Name] = r
+		}
+	}
+	keep := func(r *sigma.Rule) bool {
+		if len(s.IDs) > 0 {
+			ok := false
+			for _, id := range s.IDs {
+				ok = ok || strings.EqualFold(id, r.ID) || (r.Name != "" && id == r.Name)
+			}
+			if !ok {
+				return false
+			}
+		}
+		if len(s.Tags) > 0 {
+			ok := false
+			for _, want := range s.Tags {
+				for _, t := range r.Tags {
+					ok = ok || normTag(want) == normTag(t)
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+		return s.Level == "" || hunts.LevelRank(r.Level) >= hunts.LevelRank(s.Level)
+	}
+	sel := selection{baseOnly: map[*sigma.Rule]bool{}}
+	in := map[*sigma.Rule]bool{}
+	for _, r := range rules {
+		if (r.Kind == sigma.Detection || r.Kind == sigma.Correlation) && keep(r) {
+			sel.rules = append(sel.rules, r)
+			in[r] = true
+		}
+	}
+	for _, r := range sel.rules {
+		if r.Kind != sigma.Correlation || r.Correlation == nil {
+			continue
+		}
+		for _, ref := range r.Correlation.Rules {
+			if b, ok := byRef[ref.Name]; ok && !in[b] {
+				in[b] = true
+				sel.baseOnly[b] = true
+			}
+		}
+	}
+	for _, r := range rules {
+		if in[r] || r.Kind == sigma.Filter {
+			sel.all = append(sel.all, r)
+		}
+	}
+	return sel
+}
+
+// matchLogsource reports whether a rule's log source is the source's: each
+// part the source names must be the rule's.
+func matchLogsource(src, rule ir.Logsource) bool {
+	eq := func(a, b string) bool { return a == "" || strings.EqualFold(a, b) }
+	return src != (ir.Logsource{}) && eq(src.Product, rule.Product) && eq(src.Service, rule.Service) && eq(src.Category, rule.Category)
+}
+
+// single is one single-event rule of a source.
+type single struct {
+	res  *compiler.Result
+	cond string
+	rep  *RuleReport
+}
+
+// corr is one correlation of a source.
+type corr struct {
+	c     *ir.Correlation
+	query string
+	rep   *RuleReport
+}
+
+// fields a source resolves for itself: event time and id, entities and
+// sample fields, as SQL expressions.
+type sourceFields struct {
+	timeX, idX string
+	typed      bool
+	entity     [][2]string // key, expression
+	sample     [][2]string
+	columns    []ir.Column
+}
+
+func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, claimed map[string]bool) {
+	rep := &SourceReport{Name: src.Name}
+	r.rep.Sources = append(r.rep.Sources, rep)
+	fail := func(err error) {
+		rep.Err = fmt.Errorf("source %s: %w", src.Name, err)
+		r.errorf(rep.Err)
+		r.logf("source %s: %v", src.Name, err)
+	}
+	ps, err := pipeline.ResolveAll([]string{src.Pipeline})
+	if err != nil {
+		fail(err)
+		return
+	}
+	ls := src.Logsource
+	psrc := ps.Source(ls)
+	table := src.Table
+	if table == "" {
+		table = psrc.Table
+	}
+	rep.Table = table
+	set, cerrs := compiler.CompileSet(sel.all, ps)
+	mine := func(l ir.Logsource, t string) bool {
+		return t == table && (src.Logsource == (ir.Logsource{}) || matchLogsource(src.Logsource, l))
+	}
+	// Rule errors: those of rules of this source.
+	ours := map[string]bool{}
+	for _, sr := range sel.all {
+		if sr.Kind == sigma.Detection && matchLogsource(src.Logsource, sr.Logsource) || sr.Kind != sigma.Detection {
+			ours[sr.ID] = true
+		}
+	}
+	for _, e := range cerrs {
+		if !e.Warning && (e.RuleID == "" || ours[e.RuleID] || src.Logsource == (ir.Logsource{})) {
+			r.errorf(e)
+		}
+	}
+	be := duckdb.New()
+	d := duckdb.Dialect()
+	inside := map[*ir.Rule]bool{}
+	var corrs []*corr
+	var lookback time.Duration
+	for _, cr := range set.Correlations {
+		c := cr.Correlation
+		all := true
+		for _, b := range c.Bases {
+			all = all && mine(b.Rule.Logsource, b.Rule.Table)
+		}
+		if !all {
+			continue
+		}
+		claimed[ruleKey(cr.Source)] = true
+		for _, b := range c.Bases {
+			if !c.Generate {
+				inside[b.Rule] = true
+			}
+		}
+		rr := &RuleReport{ID: c.ID, Title: c.Title, Level: c.Level, Source: src.Name, Correlation: true}
+		r.rep.Rules = append(r.rep.Rules, rr)
+		q, err := be.CompileCorrelation(c)
+		if err != nil {
+			rr.Err = err
+			r.errorf(err)
+			continue
+		}
+		lookback = max(lookback, c.Timespan, c.Lookback)
+		corrs = append(corrs, &corr{c: c, query: q, rep: rr})
+	}
+	if r.spec.Lookback > 0 {
+		lookback = r.spec.Lookback
+	}
+	var singles []*single
+	for _, res := range set.Rules {
+		if !mine(res.Rule.Logsource, res.Rule.Table) {
+			continue
+		}
+		if sel.baseOnly[res.Source] {
+			claimed[ruleKey(res.Source)] = true
+			continue
+		}
+		if inside[res.Rule] {
+			claimed[ruleKey(res.Source)] = true
+			continue
+		}
+		claimed[ruleKey(res.Source)] = true
+		rr := &RuleReport{ID: ruleID(res.Rule), Title: res.Rule.Title, Level: res.Rule.Level, Source: src.Name}
+		r.rep.Rules = append(r.rep.Rules, rr)
+		cond, err := sql.Where(d, res.Rule)
+		if err != nil {
+			rr.Err = err
+			r.errorf(err)
+			continue
+		}
+		singles = append(singles, &single{res: res, cond: cond, rep: rr})
+	}
+	if len(singles) == 0 && len(corrs) == 0 {
+		r.logf("source %s: no rules", src.Name)
+		return
+	}
+	// Window.
+	if r.opts.From.IsZero() {
+		rep.End = r.opts.Now.Add(-r.spec.Settle).UTC().Truncate(time.Second)
+		rep.Start = r.spec.Start
+		if r.st != nil {
+			wm, ok, err := r.st.Watermark(src.Name)
+			if err != nil {
+				fail(err)
+				return
+			}
+			if ok {
+				rep.Start = wm
+			}
+		}
+		if rep.Start.IsZero() {
+			rep.Start = rep.End.Add(-24 * time.Hour)
+		}
+		if !rep.Start.Before(rep.End) {
+			rep.UpToDate = true
+			r.logf("source %s: up to date (watermark %s)", src.Name, rep.Start.Format(time.RFC3339))
+			return
+		}
+	} else {
+		rep.Start, rep.End, rep.Explicit = r.opts.From.UTC(), r.opts.To.UTC(), true
+	}
+	rep.Read = rep.Start.Add(-lookback)
+	// Fields of the source.
+	sf, err := resolveFields(ps, ls, table, psrc)
+	if err != nil {
+		fail(err)
+		return
+	}
+	cols := append(psrc.ColumnList(), sf.columns...)
+	for _, s := range singles {
+		cols = append(cols, sql.Columns(s.res.Rule.Where)...)
+	}
+	for _, c := range corrs {
+		for _, b := range c.c.Bases {
+			cols = append(cols, sql.Columns(b.Rule.Where)...)
+			fields := append(append([]ir.Field{b.Time, b.ID}, b.Group...), b.Terms...)
+			if b.Value != nil {
+				fields = append(fields, *b.Value)
+			}
+			for _, f := range fields {
+				if f.Column != nil {
+					cols = append(cols, *f.Column)
+				}
+			}
+		}
+	}
+	singleQ := singleQuery(d, table, sf, singles, rep.Start, rep.End)
+	if singleQ != "" {
+		var ids []string
+		for _, s := range singles {
+			ids = append(ids, s.rep.ID)
+		}
+		rep.Queries = append(rep.Queries, Query{Rules: ids, SQL: singleQ})
+	}
+	for _, c := range corrs {
+		rep.Queries = append(rep.Queries, Query{Rules: []string{c.rep.ID}, SQL: c.query})
+	}
+	files, err := expand(src.Paths)
+	if err != nil {
+		fail(err)
+		return
+	}
+	rep.Files, rep.Skipped = prune(files, rep.Read, rep.End)
+	if r.opts.DryRun {
+		return
+	}
+	r.logf("source %s: window [%s, %s), reading from %s, %d files (%d pruned), %d single-event rules, %d correlations",
+		src.Name, rep.Start.Format(time.RFC3339), rep.End.Format(time.RFC3339), rep.Read.Format(time.RFC3339), len(rep.Files), rep.Skipped, len(singles), len(corrs))
+	var found []findings.Finding
+	if len(rep.Files) > 0 {
+		found, err = r.hunt(ctx, src, table, psrc, sf, cols, singles, singleQ, corrs, rep)
+		if err != nil {
+			fail(err)
+			return
+		}
+	}
+	failed := false
+	for _, s := range singles {
+		failed = failed || s.rep.Err != nil
+	}
+	for _, c := range corrs {
+		failed = failed || c.rep.Err != nil
+	}
+	r.rep.Found += len(found)
+	newIDs := map[string]bool{}
+	for _, f := range found {
+		if !r.store.Has(f.ID) {
+			newIDs[f.ID] = true
+		}
+	}
+	byRule := map[string]*RuleReport{}
+	for _, rr := range r.rep.Rules {
+		if rr.Source == src.Name {
+			byRule[rr.ID] = rr
+		}
+	}
+	for _, f := range found {
+		if rr := byRule[f.Rule.ID]; rr != nil {
+			rr.Findings++
+			if newIDs[f.ID] {
+				rr.New++
+			}
+		}
+	}
+	n := r.store.Add(found...)
+	r.rep.New += n
+	r.hook("queried:" + src.Name)
+	if err := r.save(ctx); err != nil {
+		fail(err)
+		return
+	}
+	r.hook("saved:" + src.Name)
+	if failed {
+		r.logf("source %s: watermark kept at %s: a rule failed", src.Name, rep.Start.Format(time.RFC3339))
+		return
+	}
+	if r.opts.From.IsZero() {
+		if err := r.st.SetWatermark(src.Name, rep.End); err != nil {
+			fail(err)
+			return
+		}
+		rep.Advanced = true
+		r.hook("watermark:" + src.Name)
+	}
+	r.logf("source %s: %d findings, %d new", src.Name, len(found), n)
+}
+
+// save writes the findings files, Parquet through a DuckDB of its own.
+func (r *runner) save(ctx context.Context) error {
+	eng, err := duckdb.Open(ctx)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	return r.store.Save(ctx, eng, r.hook)
+}
+
+func ruleID(r *ir.Rule) string {
+	if r.ID != "" {
+		return r.ID
+	}
+	return r.Pos.String()
+}
+
+// resolveFields maps the source's time, id, entity and sample fields
+// through the pipeline.
+func resolveFields(ps pipeline.Set, ls ir.Logsource, table string, psrc pipeline.Source) (*sourceFields, error) {
+	if psrc.Time == "" || psrc.ID == "" {
+		return nil, fmt.Errorf("the pipeline names no time: or id: field for this log source (table %s): a hunt needs both", table)
+	}
+	names := []string{psrc.Time, psrc.ID}
+	for _, e := range entityFields {
+		names = append(names, e.fields...)
+	}
+	names = append(names, sampleFields...)
+	var args []ir.Expr
+	for _, n := range names {
+		args = append(args, ir.IsNull{Field: ir.Field{Name: n}})
+	}
+	rule := &ir.Rule{ID: "hunt-fields", Title: "fields", Logsource: ls, Where: ir.And{Args: args}}
+	applied, err := ps.Apply(rule)
+	if err != nil {
+		return nil, err
+	}
+	applied.Table = table
+	resolved := map[string]ir.Field{}
+	var walk func(e ir.Expr)
+	walk = func(e ir.Expr) {
+		switch e := e.(type) {
+		case ir.And:
+			for _, a := range e.Args {
+				walk(a)
+			}
+		case ir.IsNull:
+			if _, ok := resolved[e.Field.Name]; !ok {
+				resolved[e.Field.Name] = e.Field
+			}
+		}
+	}
+	walk(applied.Where)
+	d := duckdb.Dialect()
+	sf := &sourceFields{}
+	col := func(name string, known bool) (string, *ir.Column, bool) {
+		f, ok := resolved[name]
+		if !ok || f.Column == nil {
+			return "", nil, false
+		}
+		if !known {
+			if len(f.Column.JSON) > 0 {
+				return "", nil, false
+			}
+			if _, ok := psrc.Columns[strings.Join(f.Column.Path, ".")]; !ok {
+				return "", nil, false
+			}
+		}
+		x, err := sql.Column(d, applied, f)
+		if err != nil {
+			return "", nil, false
+		}
+		return x, f.Column, true
+	}
+	x, c, ok := col(psrc.Time, true)
+	if !ok {
+		return nil, fmt.Errorf("the time field %s does not resolve to a column", psrc.Time)
+	}
+	sf.timeX, sf.typed = x, c.Type == ir.Timestamp && len(c.JSON) == 0
+	sf.columns = append(sf.columns, *c)
+	if x, c, ok = col(psrc.ID, true); !ok {
+		return nil, fmt.Errorf("the id field %s does not resolve to a column", psrc.ID)
+	}
+	sf.idX = x
+	sf.columns = append(sf.columns, *c)
+	for _, e := range entityFields {
+		for _, n := range e.fields {
+			if x, c, ok := col(n, false); ok {
+				sf.entity = append(sf.entity, [2]string{e.key, x})
+				sf.columns = append(sf.columns, *c)
+				break
+			}
+		}
+	}
+	for _, n := range sampleFields {
+		if x, c, ok := col(n, false); ok {
+			sf.sample = append(sf.sample, [2]string{n, x})
+			sf.columns = append(sf.columns, *c)
+		}
+	}
+	return sf, nil
+}
+
+func micros(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
+
+// timeExpr is the event time as a timestamp.
+func (sf *sourceFields) timeExpr() string {
+	if sf.typed {
+		return "CAST(" + sf.timeX + " AS TIMESTAMP)"
+	}
+	return "CAST(TRY_CAST(" + sf.timeX + " AS TIMESTAMPTZ) AS TIMESTAMP)"
+}
+
+// window is the predicate event time in [from, to).
+func (sf *sourceFields) window(from, to time.Time) string {
+	t := sf.timeExpr()
+	return t + " >= make_timestamp(" + micros(from) + ") AND " + t + " < make_timestamp(" + micros(to) + ")"
+}
+
+// singleQuery prints one scan for all single-event rules: every rule's
+// condition is a boolean column, and each matching event yields one row
+// per rule it matches.
+func singleQuery(d sql.Dialect, table string, sf *sourceFields, singles []*single, from, to time.Time) string {
+	if len(singles) == 0 {
+		return ""
+	}
+	var cols, flags, ors []string
+	cols = append(cols, "CAST("+sf.idX+" AS VARCHAR) AS _id", sf.timeExpr()+" AS _time")
+	out := []string{"_id", "_time"}
+	for i, e := range sf.entity {
+		cols = append(cols, "CAST("+e[1]+" AS VARCHAR) AS _e"+strconv.Itoa(i))
+		out = append(out, "_e"+strconv.Itoa(i))
+	}
+	for i, s := range sf.sample {
+		cols = append(cols, "CAST("+s[1]+" AS VARCHAR) AS _s"+strconv.Itoa(i))
+		out = append(out, "_s"+strconv.Itoa(i))
+	}
+	for i, s := range singles {
+		c := "_c" + strconv.Itoa(i)
+		cols = append(cols, "COALESCE(("+s.cond+"), FALSE) AS "+c)
+		flags = append(flags, "CASE WHEN "+c+" THEN "+strconv.Itoa(i)+" END")
+		ors = append(ors, c)
+	}
+	return "WITH c AS (\n  SELECT " + strings.Join(cols, ",\n    ") + "\n  FROM " + d.Table(table) + "\n  WHERE " + sf.window(from, to) + "\n)\n" +
+		"SELECT unnest(list_filter([" + strings.Join(flags, ", ") + "], x -> x IS NOT NULL)) AS _rule, " + strings.Join(out, ", ") +
+		"\nFROM c WHERE " + strings.Join(ors, " OR ")
+}
+
+// withTimeout bounds one query by the spec's timeout.
+func (r *runner) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if r.spec.Timeout > 0 {
+		return context.WithTimeout(ctx, r.spec.Timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+// hunt registers the source's files once and runs its queries.
+func (r *runner) hunt(ctx context.Context, src *hunts.Source, table string, psrc pipeline.Source, sf *sourceFields, cols []ir.Column,
+	singles []*single, singleQ string, corrs []*corr, rep *SourceReport) ([]findings.Finding, error) {
+	eng, err := duckdb.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer eng.Close()
+	raw := "_tokenhunt_raw"
+	if err := eng.Register(ctx, raw, rep.Files, duckdb.Options{JSONText: psrc.JSONColumns, Columns: cols}); err != nil {
+		return nil, blameFile(ctx, eng, rep.Files, err)
+	}
+	if i := strings.LastIndexByte(table, '.'); i > 0 {
+		if err := eng.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+duckdb.Dialect().QuoteIdent(table[:i])); err != nil {
+			return nil, err
+		}
+	}
+	// The table rules read: the window and its lookback. Correlations
+	// read it again, so it is materialized for them.
+	kind := "VIEW"
+	if len(corrs) > 0 {
+		kind = "TABLE"
+	}
+	qctx, cancel := r.withTimeout(ctx)
+	err = eng.Exec(qctx, "CREATE "+kind+" "+duckdb.Dialect().Table(table)+" AS SELECT * FROM "+raw+" WHERE "+sf.window(rep.Read, rep.End))
+	cancel()
+	if err != nil {
+		if te := r.timedOut(ctx, err); te != nil {
+			return nil, te
+		}
+		return nil, blameFile(ctx, eng, rep.Files, err)
+	}
+	r.hook("registered:" + src.Name)
+	var out []findings.Finding
+	if singleQ != "" {
+		fs, err := r.runSingles(ctx, eng, table, sf, singles, singleQ, src.Name, rep)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
+	for _, c := range corrs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		q := "SELECT * FROM (\n" + c.query + "\n) WHERE fired_at >= make_timestamp(" + micros(rep.Start) + ") AND fired_at < make_timestamp(" + micros(rep.End) + ")"
+		qctx, cancel := r.withTimeout(ctx)
+		rows, err := eng.Query(qctx, q)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if te := r.timedOut(ctx, err); te != nil {
+				err = te
+			}
+			c.rep.Err = &ir.Error{Pos: c.c.Pos, RuleID: c.c.ID, Msg: "query failed: " + redact.String(err.Error())}
+			r.errorf(c.rep.Err)
+			continue
+		}
+		for _, row := range rows {
+			out = append(out, correlationFinding(r.spec.Name, src.Name, c.c, row))
+		}
+	}
+	return out, nil
+}
+
+// timedOut explains a query's own timeout; nil for other errors.
+func (r *runner) timedOut(ctx context.Context, err error) error {
+	if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("query timed out after %s (raise timeout: in the hunt spec)", r.spec.Timeout)
+	}
+	return nil
+}
+
+// blameFile names the file behind a read error when DuckDB's message does
+// not: each file is read on its own until one fails.
+func blameFile(ctx context.Context, eng *duckdb.Engine, files []string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	msg := shortError(err)
+	for _, f := range files {
+		if strings.Contains(msg, f) {
+			return fmt.Errorf("cannot read %s: %s", f, msg)
+		}
+	}
+	for _, f := range files {
+		if perr := eng.Register(ctx, "_tokenhunt_probe", []string{f}, duckdb.Options{}); perr != nil {
+			return fmt.Errorf("cannot read %s: %s", f, shortError(perr))
+		}
+		if _, perr := eng.Query(ctx, "SELECT count(*) FROM _tokenhunt_probe"); perr != nil {
+			return fmt.Errorf("cannot read %s: %s", f, shortError(perr))
+		}
+	}
+	return fmt.Errorf("read files: %s", msg)
+}
+
+// shortError drops the query excerpt DuckDB appends and our internal
+// table name.
+func shortError(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "\n\nLINE "); i >= 0 {
+		msg = msg[:i]
+	}
+	for _, p := range []string{"register _tokenhunt_raw: ", "register _tokenhunt_probe: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return strings.TrimSpace(msg)
+}
+
+func (r *runner) runSingles(ctx context.Context, eng *duckdb.Engine, table string, sf *sourceFields, singles []*single, q, source string, rep *SourceReport) ([]findings.Finding, error) {
+	var out []findings.Finding
+	emit := func(set []*single) func(map[string]any) error {
+		return func(row map[string]any) error {
+			var i int
+			switch v := row["_rule"].(type) {
+			case int32:
+				i = int(v)
+			case int64:
+				i = int(v)
+			default:
+				return fmt.Errorf("unexpected rule index %T", row["_rule"])
+			}
+			out = append(out, singleFinding(r.spec.Name, source, set[i].res.Rule, sf, row))
+			return nil
+		}
+	}
+	qctx, cancel := r.withTimeout(ctx)
+	err := eng.Each(qctx, q, emit(singles))
+	cancel()
+	if err == nil {
+		return out, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	// One rule may be at fault: run each alone, keep the others' findings.
+	r.logf("source %s: the combined scan failed (%v); running each rule alone", source, err)
+	out = nil
+	d := duckdb.Dialect()
+	for _, s := range singles {
+		one := []*single{s}
+		qctx, cancel := r.withTimeout(ctx)
+		n := len(out)
+		err := eng.Each(qctx, singleQuery(d, table, sf, one, rep.Start, rep.End), emit(one))
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			out = out[:n]
+			if te := r.timedOut(ctx, err); te != nil {
+				err = te
+			}
+			s.rep.Err = &ir.Error{Pos: s.res.Rule.Pos, RuleID: s.res.Rule.ID, Msg: "query failed: " + redact.String(err.Error())}
+			r.errorf(s.rep.Err)
+		}
+	}
+	return out, nil
+}
+
+func str(v any) (string, bool) {
+	switch v := v.(type) {
+	case nil:
+		return "", false
+	case string:
+		return v, true
+	case time.Time:
+		return v.UTC().Format(time.RFC3339Nano), true
+	}
+	return fmt.Sprint(v), true
+}
+
+func singleFinding(hunt, source string, rule *ir.Rule, sf *sourceFields, row map[string]any) findings.Finding {
+	id, _ := str(row["_id"])
+	t, _ := row["_time"].(time.Time)
+	f := findings.Finding{
+		ID: findings.ID(ruleID(rule), []string{id}, time.Time{}), Hunt: hunt, Source: source,
+		Rule: findings.Rule{ID: ruleID(rule), Title: rule.Title, Level: rule.Level, Tags: rule.Tags},
+		Kind: "event", FirstSeen: t.UTC(), FiredAt: t.UTC(), LastSeen: t.UTC(), Count: 1, EventIDs: []string{id},
+	}
+	for i, e := range sf.entity {
+		if v, ok := str(row["_e"+strconv.Itoa(i)]); ok {
+			if f.Entity == nil {
+				f.Entity = map[string]string{}
+			}
+			f.Entity[e[0]] = v
+		}
+	}
+	for i, s := range sf.sample {
+		if v, ok := str(row["_s"+strconv.Itoa(i)]); ok {
+			if f.Sample == nil {
+				f.Sample = map[string]any{}
+			}
+			f.Sample[s[0]] = v
+		}
+	}
+	return f
+}
+
+// groupEntity names the entity a correlation's group-by field is.
+var groupEntity = func() map[string]string {
+	m := map[string]string{}
+	for _, e := range entityFields {
+		for _, f := range e.fields {
+			m[strings.ToLower(f)] = e.key
+		}
+	}
+	return m
+}()
+
+func correlationFinding(hunt, source string, c *ir.Correlation, row map[string]any) findings.Finding {
+	t := func(k string) time.Time {
+		v, _ := row[k].(time.Time)
+		return v.UTC()
+	}
+	f := findings.Finding{
+		Hunt: hunt, Source: source, Kind: "correlation",
+		Rule:      findings.Rule{ID: c.ID, Title: c.Title, Level: c.Level, Tags: c.Tags},
+		FirstSeen: t("first_seen"), FiredAt: t("fired_at"), LastSeen: t("last_seen"),
+	}
+	var group []string
+	for _, name := range c.GroupBy {
+		v, ok := str(row[name])
+		if !ok {
+			group = append(group, "\x00null")
+			continue
+		}
+		group = append(group, v)
+		if f.Group == nil {
+			f.Group = map[string]string{}
+		}
+		f.Group[name] = v
+		if key, ok := groupEntity[strings.ToLower(name)]; ok {
+			if f.Entity == nil {
+				f.Entity = map[string]string{}
+			}
+			f.Entity[key] = v
+		}
+	}
+	for _, name := range c.TermNames {
+		if v, ok := str(row[name]); ok {
+			if f.Group == nil {
+				f.Group = map[string]string{}
+			}
+			f.Group[name] = v
+		}
+	}
+	switch v := row["event_count"].(type) {
+	case int64:
+		f.Count = v
+	case int32:
+		f.Count = int64(v)
+	}
+	switch v := row["value"].(type) {
+	case float64:
+		f.Value = &v
+	case int64:
+		x := float64(v)
+		f.Value = &x
+	case int32:
+		x := float64(v)
+		f.Value = &x
+	}
+	if ids, ok := row["event_ids"].([]any); ok {
+		for _, id := range ids {
+			if s, ok := str(id); ok {
+				f.EventIDs = append(f.EventIDs, s)
+			}
+		}
+	}
+	// A new_terms finding is one event: its id tells two new terms of a
+	// group at the same instant apart.
+	if c.Type == ir.NewTerms && len(f.EventIDs) > 0 {
+		group = append(group, f.EventIDs[0])
+	}
+	f.ID = findings.ID(c.ID, group, f.FiredAt)
+	return f
+}
+
+// Sorted returns the rule reports by source then id.
+func (r *Report) Sorted() []*RuleReport {
+	out := append([]*RuleReport(nil), r.Rules...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Source != out[j].Source {
+			return out[i].Source < out[j].Source
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// IsLocked reports whether err says another run holds the hunt's lock.
+func IsLocked(err error) bool { return errors.Is(err, state.ErrLocked) }

@@ -1,0 +1,71 @@
+package hunts_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/hunts"
+)
+
+func TestParseExample(t *testing.T) {
+	s, err := hunts.Load("examples/aws-nightly.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs := func(p string) string { return filepath.Join("examples", p) }
+	want := &hunts.Spec{
+		Name:  "aws-nightly",
+		Rules: hunts.RuleSelection{Paths: []string{abs("../../rules/aws")}, Level: "informational"},
+		Sources: []hunts.Source{{
+			Name: "cloudtrail", Logsource: ir.Logsource{Product: "aws", Service: "cloudtrail"}, Pipeline: "cloudtrail",
+			Paths: []string{abs("../../data/cloudtrail/**/*.parquet")},
+			Pos:   ir.Pos{File: "examples/aws-nightly.yml", Line: 10, Col: 5},
+		}},
+		Engine:   "duckdb",
+		Settle:   15 * time.Minute,
+		Start:    time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC),
+		Timeout:  10 * time.Minute,
+		OutDir:   abs("../../out/aws-nightly"),
+		StateDir: filepath.Join(abs("../../out/aws-nightly"), "state"),
+		Schedule: "0 2 * * *",
+		File:     "examples/aws-nightly.yml",
+	}
+	if diff := cmp.Diff(want, s); diff != "" {
+		t.Errorf("spec (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	const head = "name: h\nrules: {paths: [r]}\n"
+	const src = "sources:\n  - {pipeline: cloudtrail, table: cloudtrail, paths: [x]}\n"
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown key", head + src + "windw: {}\n", `h.yml:5:1: unknown key "windw" in hunt spec (known keys: name, rules, sources, engine, window, lookback, timeout, outputs, state, schedule)`},
+		{"bad duration", head + src + "lookback: soon\n", `h.yml:5:11: lookback "soon" is not a duration (write a duration such as 15m, 2h or 30d)`},
+		{"bad start", head + src + "window: {start: yesterday}\n", `h.yml:5:17: window start "yesterday" is not a time (write an RFC 3339 time, e.g. 2026-11-02T00:00:00Z)`},
+		{"no pipeline", head + "sources:\n  - {table: t, paths: [x]}\n", `h.yml:4:5: source has no pipeline (add pipeline: NAME or FILE (see tokenhunt pipelines))`},
+		{"no table", head + "sources:\n  - {pipeline: p, paths: [x]}\n", `h.yml:4:5: source names no table or logsource (add table: NAME or logsource: {product: ..., service: ...})`},
+		{"engine", head + src + "engine: athena\n", `h.yml:5:9: unknown engine "athena" (use engine: duckdb (athena and bigquery hunts are not supported yet))`},
+		{"level", "name: h\nrules: {paths: [r], level: severe}\n" + src, `h.yml:2:28: unknown level "severe" (use informational, low, medium, high or critical)`},
+		{"no sources", head, `h.yml:1:1: hunt spec has no sources (add a sources: key)`},
+		{"duplicate source", head + src + "  - {pipeline: cloudtrail, table: cloudtrail, paths: [y]}\n", `h.yml:5:5: two sources are named "cloudtrail" (give each source its own name:)`},
+		{"schedule", head + src + "schedule: nightly\n", `h.yml:5:11: schedule "nightly" is not a cron expression (write five cron fields: minute hour day-of-month month day-of-week)`},
+		{"bad yaml", head + src + "outputs: [\n", `h.yml:5: bad YAML: did not find expected node content`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := hunts.Parse("h.yml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
