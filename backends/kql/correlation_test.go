@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"github.com/tokenhunt/tokenhunt/backends/kql"
-	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
-	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
-	"github.com/tokenhunt/tokenhunt/compiler/sigma"
+	"github.com/tokenhunt/tokenhunt/internal/corrtest"
 )
 
 // corrPipeline maps the test log source: a datetime column ts, an id, a
@@ -29,32 +27,6 @@ logsources:
       req.*: {json: req}
 `
 
-// corrBase are three base rules, each matching one event name.
-const corrBase = `title: a
-id: 00000000-0000-4000-8000-00000000000a
-name: rule_a
-logsource: {product: test, service: corr}
-detection:
-  sel: {name: a}
-  condition: sel
----
-title: b
-id: 00000000-0000-4000-8000-00000000000b
-name: rule_b
-logsource: {product: test, service: corr}
-detection:
-  sel: {name: b}
-  condition: sel
----
-title: c
-id: 00000000-0000-4000-8000-00000000000c
-name: rule_c
-logsource: {product: test, service: corr}
-detection:
-  sel: {name: c}
-  condition: sel
-`
-
 type corrCase struct {
 	name string
 	yml  string // the correlation rule, after the base rules
@@ -62,22 +34,11 @@ type corrCase struct {
 
 func (tc corrCase) corr(t *testing.T) *ir.Correlation {
 	t.Helper()
-	p, err := pipeline.Parse("corr.yml", []byte(corrPipeline))
+	c, err := corrtest.Compile(tc.yml, corrPipeline) // the base rules of internal/corrtest
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", tc.name, err)
 	}
-	rules, errs := sigma.ParseFile("corr_rules.yml", []byte(corrBase+"---\n"+tc.yml))
-	if errs != nil {
-		t.Fatalf("%s: parse: %v", tc.name, errs)
-	}
-	set, errs := compiler.CompileSet(rules, pipeline.Set{p})
-	if errs != nil {
-		t.Fatalf("%s: compile: %v", tc.name, errs)
-	}
-	if len(set.Correlations) != 1 {
-		t.Fatalf("%s: want one correlation, got %d", tc.name, len(set.Correlations))
-	}
-	return set.Correlations[0].Correlation
+	return c
 }
 
 func corrUnitCases() []corrCase {
