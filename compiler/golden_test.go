@@ -1,14 +1,10 @@
 package compiler_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -20,14 +16,15 @@ import (
 	"github.com/tokenhunt/tokenhunt/backends"
 	"github.com/tokenhunt/tokenhunt/backends/duckdb"
 	"github.com/tokenhunt/tokenhunt/backends/sql"
-	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
-	"github.com/tokenhunt/tokenhunt/compiler/sigma"
+	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 	"github.com/tokenhunt/tokenhunt/internal/refeval"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated sections of golden files")
+
+const goldenDir = "../testdata/golden"
 
 // generated are the sections a golden file's test writes with -update:
 // the IR, one section per backend (its query, or "ERROR: " and the error
@@ -41,70 +38,40 @@ func generated() []string {
 	return append(names, "error")
 }
 
-// TestGolden compiles every case under testdata/golden and compares the IR,
-// the DuckDB query (or the exact error) with the file. When the case has
-// events, it runs the query on DuckDB and evaluates the IR with the
+// TestGolden compiles every case under testdata/golden and compares the IR
+// and each target's query (or the exact error) with the file. When the case
+// has events, it runs the query on DuckDB and evaluates the IR with the
 // reference semantics, and both must return exactly the hand-written
 // matches.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("../testdata/golden/*.txtar")
+	cases, err := goldentest.Load(goldenDir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no golden files")
 	}
 	eng := newEngine(t)
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
-		t.Run(name, func(t *testing.T) { runGolden(t, eng, file) })
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) { runGolden(t, eng, c) })
 	}
 }
 
-type goldenCase struct {
-	ar       *txtar.Archive
-	sections map[string]string
-}
-
-func readGolden(t *testing.T, file string) *goldenCase {
+// compileCase runs the front end, the case's pipeline and every backend,
+// and returns the generated sections and the compiled rule (nil for an
+// error case or a correlation).
+func compileCase(t *testing.T, c *goldentest.Case) (map[string]string, *ir.Rule, pipeline.Set) {
 	t.Helper()
-	ar, err := txtar.ParseFile(file)
+	set, ps, errs, err := c.Compile()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &goldenCase{ar: ar, sections: map[string]string{}}
-	for _, f := range ar.Files {
-		c.sections[f.Name] = string(f.Data)
-	}
-	return c
-}
-
-// compileCase runs the front end, the case's pipeline and the DuckDB
-// backend, and returns the generated sections and the compiled rule.
-func compileCase(t *testing.T, c *goldenCase) (map[string]string, *ir.Rule, pipeline.Set) {
-	t.Helper()
-	var ps pipeline.Set
-	if text, ok := c.sections["pipeline.yml"]; ok {
-		p, err := pipeline.Parse("pipeline.yml", []byte(text))
-		if err != nil {
-			t.Fatalf("pipeline: %v", err)
-		}
-		ps = pipeline.Set{p}
-	}
 	out := map[string]string{}
-	rules, errs := sigma.ParseFile("rule.yml", []byte(c.sections["rule.yml"]))
-	set := &compiler.Set{}
-	if len(errs) == 0 {
-		set, errs = compiler.CompileSet(rules, ps)
-	}
 	if len(errs) > 0 {
 		out["error"] = errs.Error() + "\n"
 		return out, nil, ps
 	}
 	if len(set.Correlations) == 1 {
 		// A correlation case: its base rules are printed inside it.
-		c := set.Correlations[0].Correlation
-		out["ir"] = ir.FormatCorrelation(c)
+		corr := set.Correlations[0].Correlation
+		out["ir"] = ir.FormatCorrelation(corr)
 		for _, b := range backends.All() {
 			cc, ok := b.(interface {
 				CompileCorrelation(*ir.Correlation) (string, error)
@@ -113,7 +80,7 @@ func compileCase(t *testing.T, c *goldenCase) (map[string]string, *ir.Rule, pipe
 				out[b.Name()] = "ERROR: " + b.Name() + ": correlation rules are not supported by this target yet\n"
 				continue
 			}
-			q, err := cc.CompileCorrelation(c)
+			q, err := cc.CompileCorrelation(corr)
 			if err != nil {
 				out[b.Name()] = "ERROR: " + err.Error() + "\n"
 				continue
@@ -138,17 +105,16 @@ func compileCase(t *testing.T, c *goldenCase) (map[string]string, *ir.Rule, pipe
 	return out, r, ps
 }
 
-func runGolden(t *testing.T, eng *duckdb.Engine, file string) {
-	c := readGolden(t, file)
-	if _, ok := c.sections["rule.yml"]; !ok {
+func runGolden(t *testing.T, eng *duckdb.Engine, c *goldentest.Case) {
+	if _, ok := c.Sections["rule.yml"]; !ok {
 		t.Fatal("no rule.yml section")
 	}
 	got, rule, ps := compileCase(t, c)
 	if *update {
-		writeGolden(t, file, c, got)
+		writeGolden(t, c, got)
 	} else {
 		for _, name := range generated() {
-			if diff := cmp.Diff(c.sections[name], got[name]); diff != "" {
+			if diff := cmp.Diff(c.Sections[name], got[name]); diff != "" {
 				t.Errorf("section %s (-want +got):\n%s", name, diff)
 			}
 		}
@@ -158,22 +124,17 @@ func runGolden(t *testing.T, eng *duckdb.Engine, file string) {
 			t.Errorf("DuckDB does not parse the query: %v", err)
 		}
 	}
-	events, hasEvents := c.sections["events"]
+	want, hasEvents := c.Matches()
 	if !hasEvents {
 		return
 	}
-	matchText, ok := c.sections["matches"]
-	if !ok {
+	if _, ok := c.Sections["matches"]; !ok {
 		t.Fatal("events without a hand-written matches section")
-	}
-	want := strings.Fields(matchText)
-	if len(want) == 1 && want[0] == "(none)" {
-		want = []string{}
 	}
 	if rule == nil || got["duckdb"] == "" || strings.HasPrefix(got["duckdb"], "ERROR: ") {
 		t.Fatalf("case has events but did not compile: %s", got["error"])
 	}
-	eventsFile := filepath.Join("..", "testdata", "golden", "events", strings.TrimSpace(events)+".jsonl")
+	eventsFile := c.EventsFile(goldenDir)
 
 	// The reference semantics.
 	ref := refMatches(t, rule, eventsFile)
@@ -187,10 +148,10 @@ func runGolden(t *testing.T, eng *duckdb.Engine, file string) {
 	}
 }
 
-func writeGolden(t *testing.T, file string, c *goldenCase, got map[string]string) {
+func writeGolden(t *testing.T, c *goldentest.Case, got map[string]string) {
 	t.Helper()
 	var files []txtar.File
-	for _, f := range c.ar.Files {
+	for _, f := range c.Archive.Files {
 		if !slices.Contains(generated(), f.Name) {
 			files = append(files, f)
 		}
@@ -200,39 +161,20 @@ func writeGolden(t *testing.T, file string, c *goldenCase, got map[string]string
 			files = append(files, txtar.File{Name: name, Data: []byte(s)})
 		}
 	}
-	c.ar.Files = files
-	if err := os.WriteFile(file, txtar.Format(c.ar), 0o644); err != nil {
+	c.Archive.Files = files
+	if err := os.WriteFile(c.File, txtar.Format(c.Archive), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func readEvents(t *testing.T, path string) []map[string]any {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		dec := json.NewDecoder(strings.NewReader(sc.Text()))
-		dec.UseNumber()
-		var ev map[string]any
-		if err := dec.Decode(&ev); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, ev)
-	}
-	return out
 }
 
 func refMatches(t *testing.T, r *ir.Rule, eventsFile string) []string {
 	t.Helper()
+	events, err := goldentest.ReadEvents(eventsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ids := []string{}
-	for _, ev := range readEvents(t, eventsFile) {
+	for _, ev := range events {
 		ok, err := refeval.EvalErr(r.Where, ev)
 		if err != nil {
 			t.Fatalf("reference evaluator: %v", err)
@@ -244,8 +186,6 @@ func refMatches(t *testing.T, r *ir.Rule, eventsFile string) []string {
 	sort.Strings(ids)
 	return ids
 }
-
-var tableSeq int
 
 func duckdbMatches(t *testing.T, eng *duckdb.Engine, ps pipeline.Set, r *ir.Rule, query, eventsFile string) []string {
 	t.Helper()

@@ -9,12 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/tools/txtar"
-
 	"github.com/tokenhunt/tokenhunt/backends/athena"
 	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
+	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 )
 
 const (
@@ -140,21 +139,15 @@ func TestTrinoGrammar(t *testing.T) {
 // query (the others hold the error).
 func goldenQueries(t *testing.T) map[string]string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(goldenDir, "*.txtar"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden files in %s: %v", goldenDir, err)
+	cases, err := goldentest.Load(goldenDir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	out := map[string]string{}
-	for _, f := range files {
-		ar, err := txtar.ParseFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range ar.Files {
-			q := strings.TrimSpace(string(s.Data))
-			if s.Name == "athena" && !strings.HasPrefix(q, "ERROR: ") {
-				out[strings.TrimSuffix(filepath.Base(f), ".txtar")] = q
-			}
+	for _, c := range cases {
+		q, ok := c.Sections["athena"]
+		if q = strings.TrimSpace(q); ok && !strings.HasPrefix(q, "ERROR: ") {
+			out[c.Name] = q
 		}
 	}
 	if len(out) == 0 {

@@ -17,11 +17,9 @@ import (
 
 	"github.com/tokenhunt/tokenhunt/backends/bigquery"
 	"github.com/tokenhunt/tokenhunt/backends/sql"
-	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
-	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
-	"github.com/tokenhunt/tokenhunt/compiler/sigma"
 	"github.com/tokenhunt/tokenhunt/internal/corrtest"
+	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 	"github.com/tokenhunt/tokenhunt/internal/refeval"
 )
 
@@ -232,25 +230,20 @@ func TestGoldenCorrelationsInEmulator(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
 		t.Run(name, func(t *testing.T) {
-			c := readCase(t, file)
-			p, err := pipeline.Parse("pipeline.yml", []byte(c["pipeline.yml"]))
+			c, err := goldentest.Read(file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rules, errs := sigma.ParseFile("rule.yml", []byte(c["rule.yml"]))
-			if errs != nil {
-				t.Fatal(errs)
-			}
-			set, errs := compiler.CompileSet(rules, pipeline.Set{p})
-			if errs != nil || len(set.Correlations) != 1 {
-				t.Fatalf("compile: %d correlations, %v", len(set.Correlations), errs)
+			set, ps, errs, err := c.Compile()
+			if err != nil || errs != nil || len(set.Correlations) != 1 {
+				t.Fatalf("compile: %v %v", err, errs)
 			}
 			corr := set.Correlations[0].Correlation
 			golden, err := bigquery.New().CompileCorrelation(corr)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if golden+"\n" != c["bigquery"] {
+			if golden+"\n" != c.Sections["bigquery"] {
 				t.Fatalf("the golden bigquery section is out of date (run go test ./compiler -run TestGolden -update)")
 			}
 			// The same query on a table of this case, qualified with the
@@ -259,7 +252,7 @@ func TestGoldenCorrelationsInEmulator(t *testing.T) {
 			qualified := *corr
 			qualified.Bases = nil
 			var sb schemaBuilder
-			src := pipeline.Set{p}.Source(corr.Bases[0].Rule.Logsource)
+			src := ps.Source(corr.Bases[0].Rule.Logsource)
 			for _, b := range corr.Bases {
 				nb, nr := *b, *b.Rule
 				nr.Table = dataset + "." + table

@@ -1,27 +1,19 @@
 package bigquery_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/tools/txtar"
 
 	"github.com/tokenhunt/tokenhunt/backends/bigquery"
 	"github.com/tokenhunt/tokenhunt/backends/sql"
-	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
-	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
-	"github.com/tokenhunt/tokenhunt/compiler/sigma"
+	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 )
 
 const (
@@ -83,9 +75,9 @@ var emulatorDeviations = map[string]deviation{
 // an explicit schema, and requires exactly the case's hand-written matches
 // (which DuckDB and the reference semantics also return).
 func TestGoldenInEmulator(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(goldenDir, "*.txtar"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden files in %s: %v", goldenDir, err)
+	cases, err := goldentest.Load(goldenDir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	em := startEmulator(t)
 	ctx := context.Background()
@@ -93,19 +85,15 @@ func TestGoldenInEmulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	ran := 0
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
-		c := readCase(t, file)
-		if _, ok := c["events"]; !ok {
+	for _, c := range cases {
+		name := c.Name
+		want, ok := c.Matches()
+		if !ok {
 			continue
 		}
 		ran++
 		t.Run(name, func(t *testing.T) {
-			want := strings.Fields(c["matches"])
-			if len(want) == 1 && want[0] == "(none)" {
-				want = []string{}
-			}
-			table, q := loadCase(t, ctx, em, name, c)
+			table, q := loadCase(t, ctx, em, c)
 			got := matchedIDs(t, ctx, em, q)
 			diff := cmp.Diff(want, got)
 			dev, known := emulatorDeviations[name]
@@ -131,41 +119,6 @@ func TestGoldenInEmulator(t *testing.T) {
 	}
 }
 
-func readCase(t *testing.T, file string) map[string]string {
-	t.Helper()
-	ar, err := txtar.ParseFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := map[string]string{}
-	for _, f := range ar.Files {
-		c[f.Name] = string(f.Data)
-	}
-	return c
-}
-
-// compileCase compiles the case's rule through its pipeline.
-func compileCase(t *testing.T, c map[string]string) (*ir.Rule, pipeline.Set) {
-	t.Helper()
-	var ps pipeline.Set
-	if text, ok := c["pipeline.yml"]; ok {
-		p, err := pipeline.Parse("pipeline.yml", []byte(text))
-		if err != nil {
-			t.Fatalf("pipeline: %v", err)
-		}
-		ps = pipeline.Set{p}
-	}
-	rules, errs := sigma.ParseFile("rule.yml", []byte(c["rule.yml"]))
-	if len(errs) > 0 {
-		t.Fatalf("rule: %v", errs)
-	}
-	results, errs := compiler.Compile(rules, ps)
-	if len(errs) > 0 || len(results) != 1 {
-		t.Fatalf("compile: %d rules, %v", len(results), errs)
-	}
-	return results[0].Rule, ps
-}
-
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_]`)
 
 // loadCase loads the case's events into a table of their own (dataset
@@ -174,17 +127,20 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_]`)
 // qualified with the dataset: the emulator resolves an unqualified table
 // name in the first dataset that has a table of that name, not in the
 // request's default dataset as BigQuery does.
-func loadCase(t *testing.T, ctx context.Context, em *emulator, name string, c map[string]string) (string, string) {
+func loadCase(t *testing.T, ctx context.Context, em *emulator, c *goldentest.Case) (string, string) {
 	t.Helper()
-	r, ps := compileCase(t, c)
+	r, ps, err := c.Rule()
+	if err != nil || r == nil {
+		t.Fatalf("the case has events but does not compile: %v", err)
+	}
 	golden, err := bigquery.New().Compile(r)
 	if err != nil {
 		t.Fatalf("the case has events but does not compile for bigquery: %v", err)
 	}
-	if golden+"\n" != c["bigquery"] {
-		t.Fatalf("the golden bigquery section is out of date (run go test ./compiler -run TestGolden -update):\nfile: %sgot:  %s", c["bigquery"], golden)
+	if golden+"\n" != c.Sections["bigquery"] {
+		t.Fatalf("the golden bigquery section is out of date (run go test ./compiler -run TestGolden -update):\nfile: %sgot:  %s", c.Sections["bigquery"], golden)
 	}
-	table := "case_" + unsafeName.ReplaceAllString(name, "_")
+	table := "case_" + unsafeName.ReplaceAllString(c.Name, "_")
 	qualified := *r
 	qualified.Table = goldenDataset + "." + table
 	q, err := bigquery.New().Compile(&qualified)
@@ -195,7 +151,10 @@ func loadCase(t *testing.T, ctx context.Context, em *emulator, name string, c ma
 	if !strings.HasPrefix(golden, from) || q != "SELECT * FROM `"+goldenDataset+"`.`"+table+"` "+strings.TrimPrefix(golden, from) {
 		t.Fatalf("the query on the qualified table differs from the golden query beyond its table:\n%s\n%s", golden, q)
 	}
-	events := readEvents(t, filepath.Join(goldenDir, "events", strings.TrimSpace(c["events"])+".jsonl"))
+	events, err := goldentest.ReadEvents(c.EventsFile(goldenDir))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	var sb schemaBuilder
 	src := ps.Source(r.Logsource)
@@ -233,27 +192,4 @@ func matchedIDs(t *testing.T, ctx context.Context, em *emulator, q string) []str
 	}
 	sort.Strings(ids)
 	return ids
-}
-
-func readEvents(t *testing.T, path string) []map[string]any {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		dec := json.NewDecoder(strings.NewReader(sc.Text()))
-		dec.UseNumber()
-		var ev map[string]any
-		if err := dec.Decode(&ev); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, ev)
-	}
-	return out
 }

@@ -6,13 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/tools/txtar"
-
 	"github.com/tokenhunt/tokenhunt/backends/kql"
-	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
-	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
-	"github.com/tokenhunt/tokenhunt/compiler/sigma"
+	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 )
 
 // compileGoldenCorrelation runs a correlation golden case through the
@@ -20,27 +16,14 @@ import (
 // correlation.
 func compileGoldenCorrelation(t *testing.T, file string) *ir.Correlation {
 	t.Helper()
-	ar, err := txtar.ParseFile(file)
+	c, err := goldentest.Read(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sections := map[string]string{}
-	for _, f := range ar.Files {
-		sections[f.Name] = string(f.Data)
+	set, _, errs, err := c.Compile()
+	if err != nil {
+		t.Fatal(err)
 	}
-	var ps pipeline.Set
-	if text, ok := sections["pipeline.yml"]; ok {
-		p, err := pipeline.Parse("pipeline.yml", []byte(text))
-		if err != nil {
-			t.Fatalf("%s: pipeline: %v", file, err)
-		}
-		ps = pipeline.Set{p}
-	}
-	rules, errs := sigma.ParseFile(filepath.Base(file), []byte(sections["rule.yml"]))
-	if len(errs) > 0 {
-		return nil
-	}
-	set, errs := compiler.CompileSet(rules, ps)
 	if len(errs) > 0 || len(set.Correlations) != 1 {
 		return nil
 	}

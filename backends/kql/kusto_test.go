@@ -11,13 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/tools/txtar"
-
 	"github.com/tokenhunt/tokenhunt/backends/kql"
 	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
-	"github.com/tokenhunt/tokenhunt/compiler/sigma"
+	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 )
 
 // kustoDir holds the pinned Kusto.Language (npm @kusto/language-service-next)
@@ -203,14 +201,17 @@ func TestKustoAnalyser(t *testing.T) {
 	}
 	nodes := len(qs)
 
-	files, err := filepath.Glob("../../testdata/golden/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden files: %v", err)
+	cases, err := goldentest.Load(goldenDir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, file := range files {
-		r, _ := compileGolden(t, file)
+	for _, c := range cases {
+		r, _, err := c.Rule()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r != nil {
-			add("golden "+filepath.Base(file), r)
+			add("golden "+c.Name, r)
 		}
 	}
 	golden := len(qs) - nodes
@@ -238,38 +239,7 @@ func TestKustoAnalyser(t *testing.T) {
 	t.Logf("Kusto.Language analysed %d node shapes and trees, %d golden cases and %d SigmaHQ cloud/identity rules; %d rejected", nodes, golden, converted, failed)
 }
 
-// compileGolden runs a golden case through the same path as
-// compiler/golden_test.go: the front end, the case's pipeline, then this
-// backend, and returns the rule with the case's sections. A case whose
-// front end fails has no rule: nil.
-func compileGolden(t *testing.T, file string) (*ir.Rule, map[string]string) {
-	t.Helper()
-	ar, err := txtar.ParseFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sections := map[string]string{}
-	for _, f := range ar.Files {
-		sections[f.Name] = string(f.Data)
-	}
-	var ps pipeline.Set
-	if text, ok := sections["pipeline.yml"]; ok {
-		p, err := pipeline.Parse("pipeline.yml", []byte(text))
-		if err != nil {
-			t.Fatalf("%s: pipeline: %v", file, err)
-		}
-		ps = pipeline.Set{p}
-	}
-	rules, errs := sigma.ParseFile(filepath.Base(file), []byte(sections["rule.yml"]))
-	if len(errs) > 0 {
-		return nil, sections
-	}
-	results, errs := compiler.Compile(rules, ps)
-	if len(errs) > 0 || len(results) != 1 {
-		return nil, sections
-	}
-	return results[0].Rule, sections
-}
+const goldenDir = "../../testdata/golden"
 
 // corpusRules compiles every SigmaHQ rule under rules/cloud and
 // rules/identity with the pipelines the DuckDB corpus test uses; none when

@@ -1,7 +1,6 @@
 package kql_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -9,13 +8,13 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tokenhunt/tokenhunt/backends/kql"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 	"github.com/tokenhunt/tokenhunt/internal/refeval"
 )
 
@@ -43,23 +42,22 @@ var kqlDeviations = map[string]struct {
 // model of KQL (model_test.go), on the KQL text the backend prints, and
 // requires the hand-written matches, or the documented deviation.
 func TestGoldenSemantics(t *testing.T) {
-	files, err := filepath.Glob("../../testdata/golden/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden files: %v", err)
+	cases, err := goldentest.Load(goldenDir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	ran := 0
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
-		r, sections := compileGolden(t, file)
-		events, ok := sections["events"]
+	for _, c := range cases {
+		name := c.Name
+		r, _, err := c.Rule()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, ok := c.Matches()
 		if r == nil || !ok {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			want := strings.Fields(sections["matches"])
-			if len(want) == 1 && want[0] == "(none)" {
-				want = []string{}
-			}
 			if d, ok := kqlDeviations[name]; ok {
 				want = slices.DeleteFunc(want, func(id string) bool { return slices.Contains(d.remove, id) })
 				want = append(want, d.add...)
@@ -76,7 +74,11 @@ func TestGoldenSemantics(t *testing.T) {
 			}
 			schema := kql.Schema(r.Where)
 			got := []string{}
-			for _, ev := range readEvents(t, filepath.Join("../../testdata/golden/events", strings.TrimSpace(events)+".jsonl")) {
+			events, err := goldentest.ReadEvents(c.EventsFile(goldenDir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ev := range events {
 				ok, err := where(n, ingest(ev, schema))
 				if err != nil {
 					t.Fatalf("%s: %v", cond, err)
@@ -93,37 +95,13 @@ func TestGoldenSemantics(t *testing.T) {
 		ran++
 	}
 	for name := range kqlDeviations {
-		if _, err := os.Stat(filepath.Join("../../testdata/golden", name+".txtar")); err != nil {
+		if _, err := os.Stat(filepath.Join(goldenDir, name+".txtar")); err != nil {
 			t.Errorf("deviation listed for a missing case %s", name)
 		}
 	}
 	if ran < 50 {
 		t.Errorf("only %d golden cases with events", ran)
 	}
-}
-
-func readEvents(t *testing.T, path string) []map[string]any {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []map[string]any
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		dec := json.NewDecoder(strings.NewReader(sc.Text()))
-		dec.UseNumber()
-		var ev map[string]any
-		if err := dec.Decode(&ev); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, ev)
-	}
-	return out
 }
 
 // modelLeaves are a leaf of every kind over columns of every kind.

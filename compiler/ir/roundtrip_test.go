@@ -10,12 +10,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"golang.org/x/tools/txtar"
 
-	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
 	"github.com/tokenhunt/tokenhunt/compiler/sigma"
+	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 )
 
 // exprOpts compares expressions as Parse promises: positions aside, empty
@@ -101,14 +100,11 @@ func TestParseGolden(t *testing.T) {
 	}
 	n := 0
 	for _, file := range files {
-		ar, err := txtar.ParseFile(file)
+		c, err := goldentest.Read(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sections := map[string]string{}
-		for _, f := range ar.Files {
-			sections[f.Name] = string(f.Data)
-		}
+		sections := c.Sections
 		irText, ok := sections["ir"]
 		if !ok || !strings.HasPrefix(irText, "rule ") {
 			continue // an error case, or a correlation
@@ -129,7 +125,7 @@ func TestParseGolden(t *testing.T) {
 			if diff := cmp.Diff(exprText, again); diff != "" {
 				t.Errorf("Format(Parse(text)) (-want +got):\n%s", diff)
 			}
-			if want := compileCase(t, sections); !sameExpr(want, got) {
+			if want := compileCase(t, c); !sameExpr(want, got) {
 				t.Errorf("Parse(text) differs from the compiled IR (-want +got):\n%s", cmp.Diff(want, got, exprOpts))
 			}
 		})
@@ -141,28 +137,13 @@ func TestParseGolden(t *testing.T) {
 
 // compileCase lowers a golden case's rule and applies its pipeline, as
 // compiler.Compile does for the golden test.
-func compileCase(t *testing.T, sections map[string]string) ir.Expr {
+func compileCase(t *testing.T, c *goldentest.Case) ir.Expr {
 	t.Helper()
-	var ps pipeline.Set
-	if text, ok := sections["pipeline.yml"]; ok {
-		p, err := pipeline.Parse("pipeline.yml", []byte(text))
-		if err != nil {
-			t.Fatalf("pipeline: %v", err)
-		}
-		ps = pipeline.Set{p}
+	r, _, err := c.Rule() // filters apply to the rules they name
+	if err != nil || r == nil {
+		t.Fatalf("compile: %v", err)
 	}
-	rules, errs := sigma.ParseFile("rule.yml", []byte(sections["rule.yml"]))
-	if len(errs) > 0 {
-		t.Fatalf("rule: %v", errs)
-	}
-	set, errs := compiler.CompileSet(rules, ps) // filters apply to the rules they name
-	if len(errs) > 0 {
-		t.Fatalf("compile: %v", errs)
-	}
-	if len(set.Rules) != 1 {
-		t.Fatalf("want one rule, got %d", len(set.Rules))
-	}
-	return set.Rules[0].Rule.Where
+	return r.Where
 }
 
 // TestParseCorpus round-trips the IR of every SigmaHQ rule, as lowered
