@@ -53,7 +53,7 @@ func athenaQuery(it *item, opt Options) (string, error) {
 	} else {
 		t = "q.fired_at"
 	}
-	return sqlHeader(it, opt) + "-- " + AthenaWindow + "\n" +
+	return sqlHeader(it, opt) + "-- Time window: two execution parameters, the window's start (inclusive) then its end (exclusive), as ISO-8601 text.\n" +
 		"SELECT " + d.QuoteString(it.ID) + " AS tokenhunt_rule_id, q.*\nFROM (\n" + it.Query + "\n) AS q\n" +
 		"WHERE " + t + " >= from_iso8601_timestamp(?) AND " + t + " < from_iso8601_timestamp(?)", nil
 }
@@ -158,7 +158,7 @@ func bigqueryQuery(it *item, opt Options) (string, error) {
 		t = "q.fired_at"
 	}
 	secs := int64(opt.Interval.Seconds())
-	return sqlHeader(it, opt) + fmt.Sprintf("-- Time window: (@run_time - %s, @run_time], @run_time being the scheduled run's time.\n", opt.Interval) +
+	return sqlHeader(it, opt) + fmt.Sprintf("-- Time window: (@run_time - %s, @run_time], @run_time being the scheduled run's time.\n", shortDuration(opt.Interval)) +
 		"SELECT " + d.QuoteString(it.ID) + " AS tokenhunt_rule_id, @run_time AS tokenhunt_run_time, q.*\nFROM (\n" + it.Query + "\n) AS q\n" +
 		fmt.Sprintf("WHERE %s > TIMESTAMP_SUB(@run_time, INTERVAL %d SECOND) AND %s <= @run_time", t, secs, t), nil
 }

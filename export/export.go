@@ -58,6 +58,9 @@ type Options struct {
 	// Athena: the database and workgroup of the named queries (defaults
 	// "default" and "primary"; CloudFormation takes them as parameters).
 	Database, WorkGroup string
+	// Dataset, for BigQuery, qualifies the tables that the pipelines name
+	// without a dataset (scheduled queries have no default dataset).
+	Dataset string
 	// Interval is how often a scheduled rule runs and how far back it
 	// reads (Sentinel queryFrequency, BigQuery schedule; default 1h). A
 	// correlation runs every Interval over Interval plus its timespan.
@@ -196,12 +199,20 @@ func compileItems(set *compiler.Set, opt Options) ([]*item, ir.Errors) {
 			}
 		}
 	}
+	qualify := func(r *ir.Rule) *ir.Rule {
+		if opt.Target != "bigquery" || opt.Dataset == "" || strings.Contains(r.Table, ".") {
+			return r
+		}
+		out := *r
+		out.Table = opt.Dataset + "." + r.Table
+		return &out
+	}
 	var items []*item
 	for _, r := range set.Rules {
 		if inside[r.Rule] {
 			continue
 		}
-		q, err := be.Compile(r.Rule)
+		q, err := be.Compile(qualify(r.Rule))
 		if err != nil {
 			errs = append(errs, asErrors(err, r.Rule.Pos, r.Rule.ID)...)
 			continue
@@ -211,7 +222,14 @@ func compileItems(set *compiler.Set, opt Options) ([]*item, ir.Errors) {
 	}
 	for _, cr := range set.Correlations {
 		c := cr.Correlation
-		q, err := be.CompileCorrelation(c)
+		qc := *c
+		qc.Bases = nil
+		for _, b := range c.Bases {
+			qb := *b
+			qb.Rule = qualify(b.Rule)
+			qc.Bases = append(qc.Bases, &qb)
+		}
+		q, err := be.CompileCorrelation(&qc)
 		if err != nil {
 			errs = append(errs, asErrors(err, c.Pos, c.ID)...)
 			continue

@@ -2,7 +2,6 @@ package export
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -335,11 +334,11 @@ func sentinelARM(items []*item, opt Options) ([]File, ir.Errors) {
 				"properties": props,
 			}},
 		}
-		data, err := json.MarshalIndent(tmpl, "", "  ")
+		data, err := marshalJSON(tmpl)
 		if err != nil {
 			return nil, ir.Errors{{Pos: it.Pos, RuleID: it.ID, Msg: err.Error()}}
 		}
-		files = append(files, File{Path: "sentinel/" + fileName(it) + ".json", Data: append(data, '\n')})
+		files = append(files, File{Path: "sentinel/" + fileName(it) + ".json", Data: data})
 	}
 	return files, nil
 }

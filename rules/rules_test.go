@@ -159,7 +159,7 @@ func TestRulesCompileForEveryTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compiled := map[string]int{}
+	compiled, perTarget := map[string]int{}, map[string]int{}
 	for _, be := range backends.All() {
 		names, ok := targets[be.Name()]
 		if !ok {
@@ -199,9 +199,11 @@ func TestRulesCompileForEveryTarget(t *testing.T) {
 					}
 				}
 				compiled[f]++
+				perTarget[be.Name()]++
 			}
 		}
 	}
+	t.Logf("rule files compiled per target: %v", perTarget)
 	for _, f := range files {
 		if compiled[f] == 0 {
 			t.Errorf("%s: no target compiled it", f)

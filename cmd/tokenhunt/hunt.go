@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/hunts"
+	"github.com/tokenhunt/tokenhunt/hunts/findings"
+	"github.com/tokenhunt/tokenhunt/hunts/report"
 	"github.com/tokenhunt/tokenhunt/hunts/runner"
 	"github.com/tokenhunt/tokenhunt/internal/redact"
 )
@@ -23,6 +26,7 @@ const pauseEnv = "TOKENHUNT_HUNT_PAUSE_AT"
 func newHunt() *cobra.Command {
 	var from, to, now, stateDir, outDir string
 	var dryRun bool
+	var reportFile string
 	cmd := &cobra.Command{
 		Use:   "hunt SPEC",
 		Short: "Run a hunt spec over Parquet or JSON logs with embedded DuckDB and write its findings",
@@ -89,6 +93,26 @@ source failed, bad spec, the hunt is already running).`,
 			} else {
 				printSummary(out, rep)
 			}
+			if reportFile != "" && !dryRun {
+				dir := spec.OutDir
+				if outDir != "" {
+					dir = outDir
+				}
+				sum, err := report.Generate(report.Config{
+					Inputs:    []string{filepath.Join(dir, findings.JSONLFile)},
+					MissingOK: true, // a hunt without findings yet has no file
+					RulePaths: spec.Rules.Paths,
+					Output:    reportFile,
+					Options:   report.Options{Title: "hunt " + spec.Name, Generated: time.Now()},
+				})
+				if err != nil {
+					return &exitError{code: 2, err: fmt.Errorf("report: %s", redact.String(err.Error()))}
+				}
+				for _, w := range sum.Warnings {
+					fmt.Fprintln(cmd.ErrOrStderr(), "tokenhunt: report:", redact.String(fmt.Sprint(w)))
+				}
+				fmt.Fprintf(out, "report: %s\n", reportFile)
+			}
 			printHuntErrors(cmd.ErrOrStderr(), rep.Warnings)
 			printHuntErrors(cmd.ErrOrStderr(), rep.Errors)
 			switch {
@@ -103,6 +127,7 @@ source failed, bad spec, the hunt is already running).`,
 	cmd.Flags().StringVar(&from, "from", "", "window start (RFC 3339); with --to")
 	cmd.Flags().StringVar(&to, "to", "", "window end, exclusive (RFC 3339); with --from")
 	cmd.Flags().StringVar(&now, "now", "", "the current time for a watermark window (RFC 3339; default the clock)")
+	cmd.Flags().StringVar(&reportFile, "report", "", "also write the HTML report of all the hunt's findings to this file")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan and the compiled queries; read and write nothing")
 	cmd.Flags().StringVar(&stateDir, "state", "", "state folder (watermarks, lock); default the spec's, or OUT/state")
 	cmd.Flags().StringVar(&outDir, "out", "", "output folder of the findings; default the spec's outputs.dir")

@@ -372,7 +372,8 @@ func TestConvertBrokenRules(t *testing.T) {
 }
 
 func TestCheckShippedRules(t *testing.T) {
-	for _, args := range [][]string{{"check", rulesDir}, {"check", "-p", "cloudtrail", rulesDir}} {
+	all := []string{"check", "-p", "cloudtrail", "-p", "entra-duckdb", "-p", "gcp-duckdb", "-p", "cicd-duckdb", "-p", "proxy-duckdb", rulesDir}
+	for _, args := range [][]string{{"check", rulesDir}, {"check", "-p", "cloudtrail", filepath.Join(rulesDir, "aws")}, all} {
 		code, out, errOut := cli(t, args...)
 		if code != 0 {
 			t.Errorf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, errOut)

@@ -237,7 +237,7 @@ func records() []*Record {
 		ResponseElements: obj{"credentials": credentials("ASIAEXAMPLEFEDTOKEN1", "Nov 29, 2026, 2:14:30 PM"),
 			"federatedUser":    obj{"federatedUserId": account + ":backup", "arn": "arn:aws:sts::" + account + ":federated-user/backup"},
 			"packedPolicySize": 6}},
-		"aws_sts_get_federation_token")
+		"aws_sts_get_federation_token", "aws_iam_rapid_scope_expansion")
 	add(&Record{UserIdentity: bobKey, EventTime: at("02:15:12"), EventSource: "iam.amazonaws.com", EventName: "ListUsers",
 		SourceIPAddress: evilIP, UserAgent: boto, ReadOnly: true, TLSDetails: tls("iam.amazonaws.com"),
 		RequestParameters: obj{"maxItems": 100}})
@@ -245,31 +245,31 @@ func records() []*Record {
 		SourceIPAddress: evilIP, UserAgent: boto, TLSDetails: tls("iam.amazonaws.com"),
 		RequestParameters: obj{"userName": "svc-backup"},
 		ResponseElements: obj{"user": obj{"path": "/", "userName": "svc-backup", "userId": principal("AIDA", "svc-backup"),
-			"arn": "arn:aws:iam::" + account + ":user/svc-backup", "createDate": "Nov 28, 2026, 2:15:40 AM"}}})
+			"arn": "arn:aws:iam::" + account + ":user/svc-backup", "createDate": "Nov 28, 2026, 2:15:40 AM"}}}, "aws_iam_new_write_api_for_identity", "aws_iam_rapid_scope_expansion", "aws_iam_user_created")
 	add(&Record{UserIdentity: bobKey, EventTime: at("02:16:05"), EventSource: "iam.amazonaws.com", EventName: "CreateAccessKey",
 		SourceIPAddress: evilIP, UserAgent: boto, TLSDetails: tls("iam.amazonaws.com"),
 		RequestParameters: obj{"userName": "svc-backup"},
 		ResponseElements: obj{"accessKey": obj{"userName": "svc-backup", "accessKeyId": "AKIAEXAMPLESVCBKP001", "status": "Active",
 			"createDate": "Nov 28, 2026, 2:16:05 AM"}}},
-		"aws_iam_credentials_for_other_user")
+		"aws_iam_credentials_for_other_user", "aws_iam_new_write_api_for_identity", "aws_iam_rapid_scope_expansion")
 	add(&Record{UserIdentity: bobKey, EventTime: at("02:16:40"), EventSource: "iam.amazonaws.com", EventName: "CreateLoginProfile",
 		SourceIPAddress: evilIP, UserAgent: boto, TLSDetails: tls("iam.amazonaws.com"),
 		RequestParameters: obj{"userName": "svc-backup", "passwordResetRequired": false},
 		ResponseElements:  obj{"loginProfile": obj{"userName": "svc-backup", "createDate": "Nov 28, 2026, 2:16:40 AM", "passwordResetRequired": false}}},
-		"aws_iam_credentials_for_other_user")
+		"aws_iam_credentials_for_other_user", "aws_iam_new_write_api_for_identity", "aws_iam_rapid_scope_expansion")
 	add(&Record{UserIdentity: bobKey, EventTime: at("02:17:10"), EventSource: "iam.amazonaws.com", EventName: "AttachUserPolicy",
 		SourceIPAddress: evilIP, UserAgent: boto, TLSDetails: tls("iam.amazonaws.com"),
 		RequestParameters: obj{"userName": "svc-backup", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}},
-		"aws_iam_admin_policy_attached")
+		"aws_iam_admin_policy_attached", "aws_iam_new_write_api_for_identity", "aws_iam_rapid_scope_expansion")
 	add(&Record{UserIdentity: bobKey, EventTime: at("02:20:00"), EventSource: "sts.amazonaws.com", EventName: "AssumeRole",
 		SourceIPAddress: evilIP, UserAgent: oldCLI, ReadOnly: true, TLSDetails: tls("sts.amazonaws.com"),
 		RequestParameters: obj{"roleArn": "arn:aws:iam::" + account + ":role/prod-ops", "roleSessionName": "bob"},
 		ResponseElements: obj{"credentials": credentials("ASIAEXAMPLEPRODOPS01", "Nov 28, 2026, 3:20:00 AM"),
-			"assumedRoleUser": obj{"assumedRoleId": principal("AROA", "prod-ops") + ":bob", "arn": prodOps.ARN}}})
+			"assumedRoleUser": obj{"assumedRoleId": principal("AROA", "prod-ops") + ":bob", "arn": prodOps.ARN}}}, "aws_sts_role_assumed_from_new_source", "aws_sts_token_issued_then_sensitive_read")
 	add(&Record{UserIdentity: prodOps, EventTime: at("02:20:12"), EventSource: "secretsmanager.amazonaws.com", EventName: "GetSecretValue",
 		SourceIPAddress: evilIP, UserAgent: oldCLI, ReadOnly: true, TLSDetails: tls("secretsmanager.us-east-1.amazonaws.com"),
 		RequestParameters: obj{"secretId": "prod/db/master"}},
-		"aws_secretsmanager_secret_read_by_external_role_session")
+		"aws_secretsmanager_secret_read_by_external_role_session", "aws_sts_token_issued_then_sensitive_read")
 	add(&Record{UserIdentity: prodOps, EventTime: at("02:21:45"), EventSource: "secretsmanager.amazonaws.com", EventName: "ListSecrets",
 		SourceIPAddress: evilIP, UserAgent: oldCLI, ReadOnly: true, TLSDetails: tls("secretsmanager.us-east-1.amazonaws.com"),
 		RequestParameters: obj{"maxResults": 100}})
@@ -333,7 +333,7 @@ func records() []*Record {
 		SourceIPAddress: ciIP, UserAgent: ciCLI + " md/command#sts.assume-role", ReadOnly: true, TLSDetails: tls("sts.amazonaws.com"),
 		RequestParameters: obj{"roleArn": "arn:aws:iam::" + account + ":role/ci-deployer", "roleSessionName": "gha-run-4242", "durationSeconds": 3600},
 		ResponseElements: obj{"credentials": credentials("ASIAEXAMPLECIDEPLOY1", "Nov 28, 2026, 9:10:05 AM"),
-			"assumedRoleUser": obj{"assumedRoleId": principal("AROA", "ci-deployer") + ":gha-run-4242", "arn": ciDeployer.ARN}}})
+			"assumedRoleUser": obj{"assumedRoleId": principal("AROA", "ci-deployer") + ":gha-run-4242", "arn": ciDeployer.ARN}}}, "aws_sts_role_assumed_from_new_source")
 	add(&Record{UserIdentity: ciDeployer, EventTime: at("08:10:09"), EventSource: "sts.amazonaws.com", EventName: "GetCallerIdentity",
 		SourceIPAddress: ciIP, UserAgent: ciCLI + " md/command#sts.get-caller-identity", ReadOnly: true, TLSDetails: tls("sts.amazonaws.com")})
 	add(&Record{UserIdentity: ciDeployer, EventTime: at("08:10:12"), EventSource: "cloudformation.amazonaws.com", EventName: "DescribeStacks",
@@ -365,7 +365,7 @@ func records() []*Record {
 		SourceIPAddress: bobIP, UserAgent: "AWS Internal", ReadOnly: true, SessionFromConsole: "true", RequestParameters: obj{"maxItems": 1000}})
 	// Near miss: bob changes his own console password.
 	add(&Record{UserIdentity: bobConsole, EventTime: at("09:22:30"), EventSource: "iam.amazonaws.com", EventName: "UpdateLoginProfile",
-		SourceIPAddress: bobIP, UserAgent: "AWS Internal", SessionFromConsole: "true", RequestParameters: obj{"userName": "bob"}})
+		SourceIPAddress: bobIP, UserAgent: "AWS Internal", SessionFromConsole: "true", RequestParameters: obj{"userName": "bob"}}, "aws_iam_new_write_api_for_identity")
 	add(&Record{UserIdentity: aliceKey, EventTime: at("09:31:00"), EventSource: "ec2.amazonaws.com", EventName: "DescribeSecurityGroups",
 		AWSRegion: "eu-west-1", SourceIPAddress: alice6, UserAgent: aliceCLI + " md/command#ec2.describe-security-groups", ReadOnly: true,
 		TLSDetails: tls("ec2.eu-west-1.amazonaws.com"), RequestParameters: obj{"securityGroupSet": obj{}, "filterSet": obj{}}})
@@ -374,18 +374,18 @@ func records() []*Record {
 		SourceIPAddress: aliceIP, UserAgent: aliceCLI + " md/command#iam.create-access-key", TLSDetails: tls("iam.amazonaws.com"),
 		RequestParameters: obj{"userName": "alice"},
 		ResponseElements: obj{"accessKey": obj{"userName": "alice", "accessKeyId": "AKIAEXAMPLEALICE0003", "status": "Active",
-			"createDate": "Nov 28, 2026, 10:02:13 AM"}}})
+			"createDate": "Nov 28, 2026, 10:02:13 AM"}}}, "aws_iam_new_write_api_for_identity")
 	add(&Record{UserIdentity: aliceKey, EventTime: at("10:05:00"), EventSource: "iam.amazonaws.com", EventName: "CreateAccessKey",
 		SourceIPAddress: aliceIP, UserAgent: aliceCLI + " md/command#iam.create-access-key", TLSDetails: tls("iam.amazonaws.com"),
 		ErrorCode: "LimitExceededException", ErrorMessage: "Cannot exceed quota for AccessKeysPerUser: 2"})
 	// Near miss: a read-only policy.
 	add(&Record{UserIdentity: aliceConsole, EventTime: at("10:30:00"), EventSource: "iam.amazonaws.com", EventName: "AttachUserPolicy",
 		SourceIPAddress: aliceIP, UserAgent: "AWS Internal", SessionFromConsole: "true",
-		RequestParameters: obj{"userName": "bob", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}})
+		RequestParameters: obj{"userName": "bob", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}, "aws_iam_new_write_api_for_identity")
 	// Near miss: a customer policy whose name starts like the AWS one.
 	add(&Record{UserIdentity: aliceConsole, EventTime: at("10:31:00"), EventSource: "iam.amazonaws.com", EventName: "AttachRolePolicy",
 		SourceIPAddress: aliceIP, UserAgent: "AWS Internal", SessionFromConsole: "true",
-		RequestParameters: obj{"roleName": "support", "policyArn": "arn:aws:iam::" + account + ":policy/AdministratorAccess-ReadOnly-Support"}})
+		RequestParameters: obj{"roleName": "support", "policyArn": "arn:aws:iam::" + account + ":policy/AdministratorAccess-ReadOnly-Support"}}, "aws_iam_new_write_api_for_identity")
 	// Near miss: a bucket policy for the organisation's own account.
 	add(&Record{UserIdentity: aliceKey, EventTime: at("10:45:10"), EventSource: "s3.amazonaws.com", EventName: "PutBucketPolicy",
 		SourceIPAddress: aliceIP, UserAgent: aliceCLI + " md/command#s3api.put-bucket-policy", TLSDetails: tls("example-app-artifacts.s3.amazonaws.com"),
@@ -435,7 +435,7 @@ func records() []*Record {
 		EventTime: at("21:12:09"), EventSource: "sts.amazonaws.com", EventName: "AssumeRole", SourceIPAddress: "198.51.100.200",
 		UserAgent: boto, ReadOnly: true, ErrorCode: "AccessDenied", TLSDetails: tls("sts.amazonaws.com"),
 		ErrorMessage:      "User: arn:aws:iam::" + other + ":user/partner is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::" + account + ":role/prod-ops",
-		RequestParameters: obj{"roleArn": "arn:aws:iam::" + account + ":role/prod-ops", "roleSessionName": "partner"}})
+		RequestParameters: obj{"roleArn": "arn:aws:iam::" + account + ":role/prod-ops", "roleSessionName": "partner"}}, "aws_sts_role_assumed_from_new_source")
 
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].EventTime < rs[j].EventTime })
 	return rs
@@ -475,6 +475,11 @@ func main() {
 		"aws_sts_get_federation_token", "aws_iam_credentials_for_other_user", "aws_iam_admin_policy_attached",
 		"aws_ec2_instance_credentials_used_outside", "aws_secretsmanager_secret_read_by_external_role_session",
 		"aws_s3_bucket_policy_public", "aws_cloudtrail_logging_stopped", "aws_session_token_replay",
+		"aws_sts_role_assumed_from_new_source", "aws_sts_token_issued_then_sensitive_read", "aws_iam_rapid_scope_expansion",
+		"aws_iam_new_write_api_for_identity", "aws_iam_user_created", "aws_iam_role_trust_opened_to_other_account",
+		"aws_rolesanywhere_trust_anchor_created", "aws_iam_wildcard_policy_written", "aws_cloudtrail_event_selectors_drop_management",
+		"aws_iam_compromised_key_quarantine", "aws_sts_get_caller_identity_secret_scanner", "aws_secrets_read_in_bulk",
+		"aws_secretsmanager_batch_get_secret_value",
 	} {
 		expected[stem] = []string{}
 	}

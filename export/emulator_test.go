@@ -1,0 +1,354 @@
+package export_test
+
+// The BigQuery scheduled queries run in the BigQuery emulator
+// (github.com/goccy/bigquery-emulator, `make tools` builds it into
+// bin/bigquery-emulator) with @run_time bound as a TIMESTAMP query
+// parameter, as the Data Transfer Service binds it. The client speaks the
+// REST API with net/http, as backends/bigquery's tests do.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tokenhunt/tokenhunt/backends/sql"
+	"github.com/tokenhunt/tokenhunt/compiler"
+	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
+)
+
+const bqProject = "tokenhunt"
+
+type emulator struct {
+	base   string
+	client *http.Client
+}
+
+func startEmulator(t *testing.T) *emulator {
+	t.Helper()
+	bin, err := filepath.Abs("../bin/bigquery-emulator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		if os.Getenv("TOKENHUNT_SKIP_TOOLS") == "1" {
+			t.Skipf("BigQuery emulator not found at %s (TOKENHUNT_SKIP_TOOLS=1)", bin)
+		}
+		t.Fatalf("BigQuery emulator not found at %s: run `make tools`", bin)
+	}
+	cmd := exec.Command(bin, "--project="+bqProject, "--host=127.0.0.1", "--port=0", "--grpc-port=0", "--log-level=error")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		const marker = "REST server listening at "
+		for sc.Scan() {
+			if i := strings.Index(sc.Text(), marker); i >= 0 {
+				addr <- strings.TrimSpace(sc.Text()[i+len(marker):])
+			}
+		}
+		close(addr)
+	}()
+	select {
+	case a, ok := <-addr:
+		if !ok {
+			t.Fatalf("the emulator exited: %s", stderr.String())
+		}
+		return &emulator{base: "http://" + a + "/bigquery/v2/projects/" + bqProject, client: &http.Client{Timeout: 2 * time.Minute}}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the emulator did not start: %s", stderr.String())
+	}
+	return nil
+}
+
+func (e *emulator) call(ctx context.Context, method, path string, in, out any) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, e.base+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(data))
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}
+
+type bqField struct {
+	Name   string     `json:"name"`
+	Type   string     `json:"type"`
+	Mode   string     `json:"mode,omitempty"`
+	Fields []*bqField `json:"fields,omitempty"`
+}
+
+// declare adds a column to a schema: struct paths as RECORDs, JSON text as
+// STRING, declared types as theirs.
+func declare(fields *[]*bqField, c ir.Column) {
+	for i, name := range c.Path {
+		var f *bqField
+		for _, x := range *fields {
+			if strings.EqualFold(x.Name, name) {
+				f = x
+			}
+		}
+		last := i == len(c.Path)-1
+		if f == nil {
+			f = &bqField{Name: name, Type: "STRING", Mode: "NULLABLE"}
+			*fields = append(*fields, f)
+		}
+		if !last {
+			f.Type = "RECORD"
+			fields = &f.Fields
+			continue
+		}
+		if f.Type == "RECORD" || len(c.JSON) > 0 {
+			return
+		}
+		switch c.Type {
+		case ir.Number:
+			f.Type = "FLOAT64"
+		case ir.Bool:
+			f.Type = "BOOL"
+		case ir.Timestamp:
+			f.Type = "TIMESTAMP"
+		}
+	}
+}
+
+// bqTables are the tables the set reads, with the columns the pipelines
+// declare and the rules read.
+func bqTables(set *compiler.Set, ps pipeline.Set) map[string][]*bqField {
+	out := map[string][]*bqField{}
+	add := func(r *ir.Rule, extra ...ir.Expr) {
+		fields := out[r.Table]
+		src := ps.Source(r.Logsource)
+		for _, c := range src.ColumnList() {
+			declare(&fields, c)
+		}
+		for _, j := range src.JSONColumns {
+			declare(&fields, ir.Column{Path: strings.Split(j, "."), JSON: []string{""}})
+		}
+		for _, c := range sql.Columns(ir.And{Args: append([]ir.Expr{r.Where}, extra...)}) {
+			declare(&fields, c)
+		}
+		out[r.Table] = fields
+	}
+	for _, r := range set.Rules {
+		add(r.Rule)
+	}
+	for _, c := range set.Correlations {
+		for _, b := range c.Correlation.Bases {
+			extra := []ir.Expr{ir.IsNull{Field: b.Time}, ir.IsNull{Field: b.ID}}
+			for _, f := range append(append([]ir.Field(nil), b.Group...), b.Terms...) {
+				extra = append(extra, ir.IsNull{Field: f})
+			}
+			if b.Value != nil {
+				extra = append(extra, ir.IsNull{Field: *b.Value})
+			}
+			add(b.Rule, extra...)
+		}
+	}
+	return out
+}
+
+// runScheduled runs a scheduled query as the Data Transfer Service does,
+// with @run_time bound, and returns the rows' rule ids.
+func (e *emulator) runScheduled(ctx context.Context, dataset, query string, runTime time.Time) ([]string, error) {
+	req := map[string]any{
+		"query": query, "useLegacySql": false, "timeoutMs": 120000, "parameterMode": "NAMED",
+		"defaultDataset": map[string]string{"projectId": bqProject, "datasetId": dataset},
+		"queryParameters": []any{map[string]any{
+			"name":           "run_time",
+			"parameterType":  map[string]string{"type": "TIMESTAMP"},
+			"parameterValue": map[string]string{"value": runTime.UTC().Format("2006-01-02 15:04:05.999999") + " UTC"},
+		}},
+	}
+	var res struct {
+		Schema struct{ Fields []bqField } `json:"schema"`
+		Rows   []struct {
+			F []struct {
+				V any `json:"v"`
+			} `json:"f"`
+		} `json:"rows"`
+		JobComplete bool `json:"jobComplete"`
+	}
+	if err := e.call(ctx, "POST", "/queries", req, &res); err != nil {
+		return nil, err
+	}
+	if !res.JobComplete {
+		return nil, fmt.Errorf("the query did not complete")
+	}
+	if len(res.Schema.Fields) < 2 || res.Schema.Fields[0].Name != "tokenhunt_rule_id" || res.Schema.Fields[1].Name != "tokenhunt_run_time" {
+		return nil, fmt.Errorf("the findings do not start with tokenhunt_rule_id, tokenhunt_run_time: %+v", res.Schema.Fields)
+	}
+	var ids []string
+	for _, r := range res.Rows {
+		ids = append(ids, fmt.Sprint(r.F[0].V))
+	}
+	return ids, nil
+}
+
+// TestBigQueryScheduledQueriesRun: every scheduled query (both formats
+// hold the same) runs in the emulator over the tables it reads, with
+// @run_time bound; and the window holds: an AdministratorAccess attachment
+// ten minutes before the run is a finding, one two hours before is not.
+func TestBigQueryScheduledQueriesRun(t *testing.T) {
+	ex := exportLibrary(t, "bigquery", "transfer-config")
+	em := startEmulator(t)
+	ctx := context.Background()
+	const dataset = "logs"
+	if err := em.call(ctx, "POST", "/datasets", map[string]any{"datasetReference": map[string]string{"projectId": bqProject, "datasetId": dataset}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for table, fields := range bqTables(ex.set, ex.ps) {
+		err := em.call(ctx, "POST", "/datasets/"+dataset+"/tables", map[string]any{
+			"tableReference": map[string]string{"projectId": bqProject, "datasetId": dataset, "tableId": table},
+			"schema":         map[string]any{"fields": fields},
+		}, nil)
+		if err != nil {
+			t.Fatalf("create %s: %v", table, err)
+		}
+	}
+	runTime := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	row := func(id string, at time.Time) map[string]any {
+		return map[string]any{"insertId": id, "json": map[string]any{
+			"eventID": id, "eventTime": at.Format("2006-01-02 15:04:05") + " UTC", "eventSource": "iam.amazonaws.com", "eventName": "AttachUserPolicy",
+			"requestParameters": `{"userName":"backdoor","policyArn":"arn:aws:iam::aws:policy/AdministratorAccess"}`,
+		}}
+	}
+	err := em.call(ctx, "POST", "/datasets/"+dataset+"/tables/cloudtrail/insertAll", map[string]any{"rows": []any{
+		row("in-window", runTime.Add(-10*time.Minute)), row("too-old", runTime.Add(-2*time.Hour)),
+	}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const admin = "af60e831-9d47-4b59-af92-59aa9f6ac3ff"
+	ran := 0
+	for _, f := range ex.files {
+		var params struct {
+			Query                        string `json:"query"`
+			DestinationTableNameTemplate string `json:"destination_table_name_template"`
+			WriteDisposition             string `json:"write_disposition"`
+		}
+		if err := json.Unmarshal(f.Data, &params); err != nil {
+			t.Fatalf("%s: %v", f.Path, err)
+		}
+		if params.DestinationTableNameTemplate == "" || params.WriteDisposition != "WRITE_APPEND" || !strings.Contains(params.Query, "@run_time") {
+			t.Errorf("%s: params %+v", f.Path, params)
+		}
+		ids, err := em.runScheduled(ctx, dataset, params.Query, runTime)
+		if err != nil {
+			t.Errorf("%s: the emulator rejects the scheduled query: %v\n%s", f.Path, err, params.Query)
+			continue
+		}
+		ran++
+		isAdmin := strings.Contains(params.Query, "tokenhunt detection rule "+admin)
+		want := 0
+		if isAdmin {
+			want = 1
+		}
+		if len(ids) != want {
+			t.Errorf("%s: %d findings at run time %s, want %d", f.Path, len(ids), runTime, want)
+		}
+		if isAdmin && len(ids) == 1 && ids[0] != admin {
+			t.Errorf("%s: finding carries rule id %s", f.Path, ids[0])
+		}
+	}
+	if ran < 10 {
+		t.Errorf("only %d scheduled queries ran", ran)
+	}
+}
+
+// TestTerraformHoldsTheScheduledQueries: the Terraform resources hold the
+// queries of the transfer configs (which run in the emulator), with the
+// same destination tables, once each.
+func TestTerraformHoldsTheScheduledQueries(t *testing.T) {
+	want := map[string]string{}
+	for _, f := range exportLibrary(t, "bigquery", "transfer-config").files {
+		var p map[string]string
+		if err := json.Unmarshal(f.Data, &p); err != nil {
+			t.Fatal(err)
+		}
+		want[p["destination_table_name_template"]] = p["query"]
+	}
+	tf := exportLibrary(t, "bigquery", "terraform").files
+	if len(tf) != 1 {
+		t.Fatalf("%d Terraform files, want 1", len(tf))
+	}
+	text := string(tf[0].Data)
+	got := map[string]string{}
+	for _, block := range strings.Split(text, "resource \"google_bigquery_data_transfer_config\" ")[1:] {
+		_, rest, _ := strings.Cut(block, "destination_table_name_template = \"")
+		table, rest, _ := strings.Cut(rest, "\"")
+		_, rest, _ = strings.Cut(rest, "<<EOT\n")
+		q, _, ok := strings.Cut(rest, "\nEOT\n")
+		if !ok || !strings.Contains(block, `data_source_id         = "scheduled_query"`) {
+			t.Errorf("resource for %s is not a scheduled query with a heredoc query", table)
+		}
+		q = strings.ReplaceAll(strings.ReplaceAll(q, "$${", "${"), "%%{", "%{")
+		got[table] = q
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Terraform queries (-transfer configs +terraform):\n%s", diff)
+	}
+}
+
+// TestTerraformFormat: when terraform is installed, the Terraform file is
+// HCL that `terraform fmt -check` accepts unchanged.
+func TestTerraformFormat(t *testing.T) {
+	tf, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Skip("terraform is not installed")
+	}
+	dir := t.TempDir()
+	for _, f := range exportLibrary(t, "bigquery", "terraform").files {
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f.Path)), f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(tf, "fmt", "-check", "-diff", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null", "CHECKPOINT_DISABLE=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("terraform fmt -check: %v\n%s", err, out)
+	}
+}
