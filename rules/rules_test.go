@@ -146,14 +146,14 @@ func TestRuleMetadataAndResponse(t *testing.T) {
 var targets = map[string][]string{
 	"duckdb":   {"cloudtrail", "entra-duckdb", "gcp-duckdb", "cicd-duckdb", "proxy-duckdb"},
 	"athena":   {"cloudtrail-athena"},
-	"bigquery": {"gcp-bigquery"},
+	"bigquery": {"cloudtrail", "gcp-bigquery"},
 	"kql":      {"sentinel-awscloudtrail", "sentinel-entra", "sentinel-gcp"},
 }
 
 // TestRulesCompileForEveryTarget compiles every rule file with every
 // target's pipeline for its log source and prints its detection rules
-// (correlations' base rules included) with that backend. Correlations run
-// on DuckDB only for now, and are compiled there.
+// (correlations' base rules included) and its correlation with that
+// backend.
 func TestRulesCompileForEveryTarget(t *testing.T) {
 	files, err := ruletest.RuleFiles([]string{"."})
 	if err != nil {
@@ -191,12 +191,14 @@ func TestRulesCompileForEveryTarget(t *testing.T) {
 				}
 				if cc, ok := be.(interface {
 					CompileCorrelation(*ir.Correlation) (string, error)
-				}); ok && be.Name() == "duckdb" {
+				}); ok {
 					for _, c := range set.Correlations {
 						if _, err := cc.CompileCorrelation(c.Correlation); err != nil {
-							t.Errorf("%s correlation for duckdb: %v", f, err)
+							t.Errorf("%s correlation for %s (%s): %v", f, be.Name(), name, err)
 						}
 					}
+				} else if len(set.Correlations) > 0 {
+					t.Errorf("%s: backend %s compiles no correlations", f, be.Name())
 				}
 				compiled[f]++
 				perTarget[be.Name()]++
