@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/hunts/cron"
 )
 
 // Spec is a hunt spec as read from YAML. Relative paths are resolved
@@ -42,8 +43,8 @@ type Spec struct {
 	OutDir string
 	// StateDir is the folder of watermarks and locks (default OutDir/state).
 	StateDir string
-	// Schedule is a cron expression (five fields) for schedulers; the
-	// runner does not read it.
+	// Schedule is a cron expression (five fields, UTC; see hunts/cron)
+	// for `tokenhunt schedule`; the runner does not read it.
 	Schedule string
 	// File is the spec's path.
 	File string
@@ -167,8 +168,10 @@ func Parse(file string, data []byte) (*Spec, error) {
 			dir, err = d.str(v, key)
 			s.StateDir = abs(dir)
 		case "schedule":
-			if s.Schedule, err = d.str(v, key); err == nil && len(strings.Fields(s.Schedule)) != 5 {
-				err = d.errorf(v, "write five cron fields: minute hour day-of-month month day-of-week", "schedule %q is not a cron expression", s.Schedule)
+			if s.Schedule, err = d.str(v, key); err == nil {
+				if _, cerr := cron.Parse(s.Schedule); cerr != nil {
+					err = d.errorf(v, "e.g. \"30 2 * * *\" for 02:30 every day (times are UTC)", "%v", cerr)
+				}
 			}
 		}
 		return err

@@ -54,7 +54,8 @@ func TestParseErrors(t *testing.T) {
 		{"level", "name: h\nrules: {paths: [r], level: severe}\n" + src, `h.yml:2:28: unknown level "severe" (use informational, low, medium, high or critical)`},
 		{"no sources", head, `h.yml:1:1: hunt spec has no sources (add a sources: key)`},
 		{"duplicate source", head + src + "  - {pipeline: cloudtrail, table: cloudtrail, paths: [y]}\n", `h.yml:5:5: two sources are named "cloudtrail" (give each source its own name:)`},
-		{"schedule", head + src + "schedule: nightly\n", `h.yml:5:11: schedule "nightly" is not a cron expression (write five cron fields: minute hour day-of-month month day-of-week)`},
+		{"schedule", head + src + "schedule: nightly\n", `h.yml:5:11: cron expression "nightly" has 1 fields, want 5 (minute hour day-of-month month day-of-week) (e.g. "30 2 * * *" for 02:30 every day (times are UTC))`},
+		{"schedule field", head + src + "schedule: \"0 25 * * *\"\n", `h.yml:5:11: cron expression "0 25 * * *": hour field "25": 25 is outside 0-23 (e.g. "30 2 * * *" for 02:30 every day (times are UTC))`},
 		{"bad yaml", head + src + "outputs: [\n", `h.yml:5: bad YAML: did not find expected node content`},
 	}
 	for _, tt := range tests {

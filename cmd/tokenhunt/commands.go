@@ -25,7 +25,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newConvert(), newCheck(), newRun(), newPipelines(), newList(), newSimulate(), newIngest(), newHunt(), newExport(), newReport(), newTest())
+	root.AddCommand(newConvert(), newCheck(), newRun(), newPipelines(), newList(), newSimulate(), newIngest(), newHunt(), newExport(), newReport(), newTest(), newSchedule())
 	return root
 }
 

@@ -26,7 +26,7 @@ const pauseEnv = "TOKENHUNT_HUNT_PAUSE_AT"
 func newHunt() *cobra.Command {
 	var from, to, now, stateDir, outDir string
 	var dryRun bool
-	var reportFile string
+	var reportFile, progress string
 	cmd := &cobra.Command{
 		Use:   "hunt SPEC",
 		Short: "Run a hunt spec over Parquet or JSON logs with embedded DuckDB and write its findings",
@@ -46,6 +46,17 @@ state folder).
 --dry-run prints the plan: per source the window, the files it would
 read, the rules and the compiled queries.
 
+A column a rule needs but a file lacks is not an error: it reads as NULL
+(files of one source may come from exporters of different versions), so
+the rule simply does not match on it. A source whose files cannot be
+read (a missing, unreadable or truncated file, a dangling symlink, a
+file where its glob expects a folder) fails with an error naming the
+file; the other sources are still hunted, and the failed source's
+watermark stays, so the next run hunts its window again.
+
+--progress draws a bar per source on stderr (files read, then queries
+run); by default only when stderr is a terminal, never into logs.
+
 Exit codes: 0 no new findings, 1 new findings written, 2 errors (a rule or
 source failed, bad spec, the hunt is already running).`,
 		Args: cobra.ExactArgs(1),
@@ -55,6 +66,14 @@ source failed, bad spec, the hunt is already running).`,
 				return &exitError{code: 2, err: err}
 			}
 			opts := runner.Options{DryRun: dryRun, StateDir: stateDir, OutDir: outDir, Log: cmd.ErrOrStderr()}
+			show, finish, err := newProgress(progress, cmd.ErrOrStderr())
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			if show != nil {
+				// The bar replaces the runner's progress lines on a terminal.
+				opts.Progress, opts.Log = show, nil
+			}
 			parse := func(flag, s string) (time.Time, error) {
 				if s == "" {
 					return time.Time{}, nil
@@ -84,6 +103,9 @@ source failed, bad spec, the hunt is already running).`,
 				}
 			}
 			rep, err := runner.Run(cmd.Context(), spec, opts)
+			if finish != nil {
+				finish()
+			}
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
@@ -98,10 +120,25 @@ source failed, bad spec, the hunt is already running).`,
 				if outDir != "" {
 					dir = outDir
 				}
+				// The rules' queries are compiled with the sources'
+				// pipelines; CloudTrail sources' files give the events.
+				var pipes, events []string
+				seen := map[string]bool{}
+				for _, src := range spec.Sources {
+					if src.Pipeline != "" && !seen[src.Pipeline] {
+						seen[src.Pipeline] = true
+						pipes = append(pipes, src.Pipeline)
+					}
+					if strings.EqualFold(src.Logsource.Service, "cloudtrail") || src.Pipeline == "cloudtrail" {
+						events = append(events, src.Paths...)
+					}
+				}
 				sum, err := report.Generate(report.Config{
 					Inputs:    []string{filepath.Join(dir, findings.JSONLFile)},
 					MissingOK: true, // a hunt without findings yet has no file
 					RulePaths: spec.Rules.Paths,
+					Pipelines: pipes,
+					Events:    events,
 					Output:    reportFile,
 					Options:   report.Options{Title: "hunt " + spec.Name, Generated: time.Now()},
 				})
@@ -128,6 +165,7 @@ source failed, bad spec, the hunt is already running).`,
 	cmd.Flags().StringVar(&to, "to", "", "window end, exclusive (RFC 3339); with --from")
 	cmd.Flags().StringVar(&now, "now", "", "the current time for a watermark window (RFC 3339; default the clock)")
 	cmd.Flags().StringVar(&reportFile, "report", "", "also write the HTML report of all the hunt's findings to this file")
+	cmd.Flags().StringVar(&progress, "progress", "auto", "progress bars on stderr: auto (when stderr is a terminal), always or never")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan and the compiled queries; read and write nothing")
 	cmd.Flags().StringVar(&stateDir, "state", "", "state folder (watermarks, lock); default the spec's, or OUT/state")
 	cmd.Flags().StringVar(&outDir, "out", "", "output folder of the findings; default the spec's outputs.dir")

@@ -12,7 +12,7 @@ import (
 
 func newReport() *cobra.Command {
 	var out, title string
-	var rules []string
+	var rules, pipelines, events []string
 	var maxDetails int
 	cmd := &cobra.Command{
 		Use:   "report FINDINGS.jsonl... -o report.html",
@@ -25,14 +25,19 @@ The report shows findings by level, rule and cloud, the busiest identities
 and tokens, a timeline per entity (principal, role, access key id, token)
 with a lane per source address, and a section per finding with its
 fields, event ids, rule and, with --rules, the rule's response steps
-filled in with the finding's values. Token-like values are redacted.`,
+filled in with the finding's values and its query for every target
+(compiled with the -p pipelines, as the hunt ran it). With --events, the
+findings' events are looked up in CloudTrail logs (Parquet or JSON): a
+finding is drawn on the rows of its events' addresses, credential
+issuance is marked, and the events are listed. Token-like values are
+redacted.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return &exitError{code: 2, err: fmt.Errorf("give the output file with -o report.html")}
 			}
 			sum, err := report.Generate(report.Config{
-				Inputs: args, RulePaths: rules, Output: out,
+				Inputs: args, RulePaths: rules, Pipelines: pipelines, Events: events, Output: out,
 				Options: report.Options{Title: title, Generated: time.Now(), MaxDetails: maxDetails},
 			})
 			for _, w := range sum.Warnings {
@@ -47,6 +52,8 @@ filled in with the finding's values. Token-like values are redacted.`,
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "the HTML file to write")
 	cmd.Flags().StringArrayVar(&rules, "rules", nil, "rule files or folders, for clouds and response steps (repeatable)")
+	cmd.Flags().StringArrayVarP(&pipelines, "pipeline", "p", nil, "pipeline (builtin name or file) the rules' queries are compiled with (repeatable)")
+	cmd.Flags().StringArrayVar(&events, "events", nil, "CloudTrail logs (Parquet or JSON files, folders or globs) to look the findings' events up in (repeatable)")
 	cmd.Flags().StringVar(&title, "title", "", "the report's title (default \"tokenhunt report\")")
 	cmd.Flags().IntVar(&maxDetails, "max-details", 0, "findings given a section, most severe first (default 1500)")
 	return cmd

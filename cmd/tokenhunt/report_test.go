@@ -53,6 +53,23 @@ func TestReportCommand(t *testing.T) {
 		t.Errorf("report prints a raw access key")
 	}
 
+	// -p: the rule's query for every backend, compiled with the pipeline.
+	if got, err := run(in, "-o", out, "--rules", "../../rules/aws", "-p", "cloudtrail"); err != nil {
+		t.Fatalf("report -p cloudtrail: %v\n%s", err, got)
+	}
+	page, _ = os.ReadFile(out)
+	for _, be := range []string{"duckdb", "athena", "bigquery", "kql"} {
+		if !bytes.Contains(page, []byte(`<div class="query" data-backend="`+be+`">`)) {
+			t.Errorf("report -p cloudtrail: no %s query", be)
+		}
+	}
+	if !bytes.Contains(page, []byte(`class="qlink"`)) {
+		t.Errorf("report -p cloudtrail: findings do not link their rule's queries")
+	}
+	if _, err := run(in, "-o", out, "--rules", "../../rules/aws", "-p", "no-such-pipeline"); err == nil {
+		t.Errorf("report -p no-such-pipeline: no error")
+	}
+
 	_, err = run(in)
 	if ee, ok := err.(*exitError); !ok || ee.code != 2 || !strings.Contains(ee.Error(), "-o") {
 		t.Errorf("report without -o: %v, want a usage error (exit 2) naming -o", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tokenhunt/tokenhunt/internal/simparquet"
 	"github.com/tokenhunt/tokenhunt/internal/simulate"
 )
 
@@ -23,6 +24,7 @@ func newSimulate() *cobra.Command {
 		size                         simulate.OrgSize
 		scenarios                    []string
 		gzip, force, listScenarios   bool
+		toParquet                    bool
 		workers                      int
 	)
 	cmd := &cobra.Command{
@@ -38,6 +40,14 @@ monitoring vendor, and write their logs as the clouds export them:
   proxy/YYYY/MM/DD/                                              egress and edge proxy, JSON lines
   ci/logs/... (job logs) and ci/buildlog/YYYY/MM/DD/ (the same lines as JSON)
   labels.jsonl, manifest.json
+
+--parquet then converts the CloudTrail, Entra sign-in and GCP logs with
+tokenhunt ingest into the day-partitioned Parquet the DuckDB pipelines read
+(parquet/cloudtrail, parquet/entra-signin/{SigninLogs,AADNonInteractiveUserSignInLogs},
+parquet/gcp-audit, each .../year=YYYY/month=MM/day=DD/); proxy and CI build
+logs have no ingest kind and are hunted as the JSON lines written. It is off
+by default: the JSON is what the clouds export, and the conversion takes
+about as long again as the simulation.
 
 Attack scenarios and benign look-alikes are injected and labelled in
 labels.jsonl: the record ids involved and the finding a perfect detector raises.
@@ -135,6 +145,19 @@ fake (…EXAMPLE…) and every address is a documentation or shared-address-spac
 			}
 			fmt.Fprintf(w, "%d labels, %d CI jobs, %d files, %.1f MB in %s (%.0f records/s) → %s\n",
 				sum.Labels, sum.CIJobs, sum.Files, float64(sum.Bytes)/1e6, took.Round(time.Millisecond), float64(total)/took.Seconds(), out)
+			if !toParquet {
+				return nil
+			}
+			began = time.Now()
+			res, err := simparquet.Convert(cmd.Context(), out)
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			for _, r := range res {
+				fmt.Fprintf(tw, "%d\t%d\t %s (table %s, pipeline %s)\n", r.Records, r.Files, r.Out, r.Table, r.Pipeline)
+			}
+			tw.Flush()
+			fmt.Fprintf(w, "Parquet (records, files) in %s; proxy/ and ci/buildlog/ stay JSON lines\n", time.Since(began).Round(time.Millisecond))
 			return nil
 		},
 	}
@@ -157,6 +180,7 @@ fake (…EXAMPLE…) and every address is a documentation or shared-address-spac
 	f.IntVar(&size.Repos, "repos", 0, "CI repositories (default: from the rate)")
 	f.IntVar(&size.Projects, "projects", 0, "GCP projects (default: from the rate)")
 	f.BoolVar(&gzip, "gzip", false, "gzip the CloudTrail files (.json.gz), as CloudTrail delivers them")
+	f.BoolVar(&toParquet, "parquet", false, "also convert the CloudTrail, Entra and GCP logs to day-partitioned Parquet under OUT/parquet (as tokenhunt ingest does)")
 	f.BoolVar(&force, "force", false, "replace a previous simulation in --out")
 	f.IntVar(&workers, "workers", 0, "parallel generators (default: the number of CPUs); the output does not depend on it")
 	return cmd

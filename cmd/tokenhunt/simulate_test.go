@@ -100,3 +100,41 @@ func TestSimulateListScenarios(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulateParquet checks that --parquet converts the logs ingest reads
+// and leaves proxy and build logs as JSON, and that a forced re-run
+// replaces the Parquet rather than adding to it.
+func TestSimulateParquet(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"--out", dir, "--seed", "7", "--duration", "6h", "--events", "2000", "--parquet"}
+	count := func() map[string]int {
+		t.Helper()
+		n := map[string]int{}
+		for _, sub := range []string{"cloudtrail", "entra-signin/SigninLogs", "entra-signin/AADNonInteractiveUserSignInLogs", "gcp-audit"} {
+			files, err := filepath.Glob(filepath.Join(dir, "parquet", sub, "year=2026", "month=11", "day=02", "*.parquet"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n[sub] = len(files)
+		}
+		return n
+	}
+	for run := range 2 {
+		out, err := simulateCLI(t, append(args, "--force")...)
+		if err != nil {
+			t.Fatalf("run %d: %v\n%s", run, err, out)
+		}
+		for _, want := range []string{"parquet/cloudtrail (table cloudtrail, pipeline cloudtrail-duckdb)", "parquet/gcp-audit (table gcp_audit", "proxy/ and ci/buildlog/ stay JSON lines"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("run %d: output lacks %q:\n%s", run, want, out)
+			}
+		}
+		want := map[string]int{"cloudtrail": 1, "entra-signin/SigninLogs": 1, "entra-signin/AADNonInteractiveUserSignInLogs": 1, "gcp-audit": 1}
+		if diff := cmp.Diff(want, count()); diff != "" {
+			t.Errorf("run %d: Parquet files of the day (-want +got):\n%s", run, diff)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "parquet", "proxy")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("proxy converted though ingest has no kind for it: %v", err)
+	}
+}

@@ -36,6 +36,16 @@ type Options struct {
 	MaxEventIDs int
 	// TopEntities bounds the busiest-entities table; default 20.
 	TopEntities int
+	// Queries are the rules compiled for every backend, by rule id
+	// (CompileQueries); nil: no queries shown.
+	Queries map[string][]Query
+	// Events are the findings' events found in the logs, by event id
+	// (LoadEvents): they place a finding without an address of its own
+	// on the address rows of its events, mark credential issuance, and
+	// are listed in the finding's section.
+	Events map[string]Event
+	// MaxEvents bounds the events listed per finding; default 20.
+	MaxEvents int
 }
 
 func (o *Options) defaults() {
@@ -52,6 +62,7 @@ func (o *Options) defaults() {
 	def(&o.MaxMarks, 300)
 	def(&o.MaxEventIDs, 10)
 	def(&o.TopEntities, 20)
+	def(&o.MaxEvents, 20)
 }
 
 // maxLanes bounds the address lanes of a timeline; the rest share one.
@@ -97,6 +108,10 @@ type RuleRow struct {
 	File, Description       string
 	// Response are the rule's steps as written, placeholders unfilled.
 	Response []Step
+	// Queries are the rule compiled for each backend; QueriesAnchor is
+	// the id of their block.
+	Queries       []Query
+	QueriesAnchor string
 }
 
 // Histogram is the findings over time, stacked by level.
@@ -160,12 +175,14 @@ type Lane struct {
 	Count int
 }
 
-// Mark is one finding on a timeline.
+// Mark is one finding on a timeline, or (Issue set) the issuance of
+// the credentials a finding is about.
 type Mark struct {
 	X, Y  float64
 	Class string
 	Title string
 	Href  string
+	Issue bool
 }
 
 // AgentRow is one user agent of an entity.
@@ -195,12 +212,22 @@ type FindingView struct {
 	Steps          []StepView
 	Address, Agent string
 	EntitySummary  string
+	// Events are the finding's events found in the logs (bounded).
+	Events []EventView
+}
+
+// EventView is one event of a finding's section.
+type EventView struct {
+	ID, Time, Name, Addr, Agent string
+	Issued                      bool
 }
 
 // RuleView is a finding's rule.
 type RuleView struct {
 	ID, Title, Level, Anchor string
 	Tags                     []string
+	// QueriesAnchor links the rule's queries; empty: none.
+	QueriesAnchor string
 }
 
 // KV is one field.
@@ -289,10 +316,13 @@ func Build(fs []findings.Finding, opts Options) *Report {
 					rr.Response = append(rr.Response, Step{Description: redact.String(st.Description), Command: redact.String(st.Command)})
 				}
 			}
+			if qs := opts.Queries[f.Rule.ID]; len(qs) > 0 {
+				rr.Queries, rr.QueriesAnchor = qs, anchor("q-", f.Rule.ID)
+			}
 			rules[f.Rule.ID] = rr
 		}
 		rr.Count++
-		addr, agent := addrOf(f), agentOf(f)
+		addrs, agent := addrsOf(f, opts.Events), agentOf(f)
 		for _, e := range entitiesOf(f) {
 			a := ents[e.Key()]
 			if a == nil {
@@ -301,8 +331,8 @@ func Build(fs []findings.Finding, opts Options) *Report {
 				entOrder = append(entOrder, e.Key())
 			}
 			a.idx = append(a.idx, i)
-			if addr != "" {
-				a.addrs[addr]++
+			for _, ad := range addrs {
+				a.addrs[ad]++
 			}
 			if agent != "" {
 				ag := a.agents[agent]
@@ -422,7 +452,7 @@ func Build(fs []findings.Finding, opts Options) *Report {
 	}
 	for _, a := range byTimeline {
 		if hasTL[a.ref.Key()] {
-			r.Timelines = append(r.Timelines, timeline(fs, a, detailed, opts.MaxMarks))
+			r.Timelines = append(r.Timelines, timeline(fs, a, detailed, opts))
 		}
 	}
 	for i, f := range fs {
@@ -551,15 +581,68 @@ func plural(n int, s string) string {
 	return s + "s"
 }
 
-func timeline(fs []findings.Finding, a *entityAgg, detailed []bool, maxMarks int) Timeline {
+// addrsOf returns a finding's source addresses: its own, else the
+// distinct addresses of its events found in the logs.
+func addrsOf(f findings.Finding, evs map[string]Event) []string {
+	if ad := addrOf(f); ad != "" {
+		return []string{ad}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range eventsOf(f, evs) {
+		if e.Addr != "" && !seen[e.Addr] {
+			seen[e.Addr] = true
+			out = append(out, e.Addr)
+		}
+	}
+	return out
+}
+
+// point is one mark to draw before the axis is known.
+type point struct {
+	t     time.Time
+	addr  string
+	i     int // the finding
+	issue *Event
+}
+
+// points are the marks of a finding: one at its firing time on its
+// address row; for a finding without an address of its own, one per
+// address of its events (at the first event from there); and a mark for
+// each credential issuance among its events.
+func points(f findings.Finding, i int, evs map[string]Event) []point {
+	var out []point
+	evl := eventsOf(f, evs)
+	for _, e := range evl {
+		if e.Issued {
+			out = append(out, point{t: e.Time, addr: e.Addr, i: i, issue: &e})
+		}
+	}
+	if ad := addrOf(f); ad != "" {
+		return append(out, point{t: when(f), addr: ad, i: i})
+	}
+	seen := map[string]bool{}
+	for _, e := range evl {
+		if e.Addr != "" && !e.Issued && !seen[e.Addr] {
+			seen[e.Addr] = true
+			out = append(out, point{t: e.Time, addr: e.Addr, i: i})
+		}
+	}
+	if len(seen) == 0 {
+		out = append(out, point{t: when(f), i: i})
+	}
+	return out
+}
+
+func timeline(fs []findings.Finding, a *entityAgg, detailed []bool, opts Options) Timeline {
 	tl := Timeline{
 		Kind: a.ref.Kind, Value: a.ref.Value, Key: a.ref.Key(), Anchor: anchor("t-", a.ref.Key()),
 		Count: len(a.idx), Worst: levelName(a.worst), Addrs: len(a.addrs), Replay: isReplay(a),
 	}
 	idx := a.idx
-	if len(idx) > maxMarks {
-		tl.Dropped = len(idx) - maxMarks
-		idx = idx[len(idx)-maxMarks:]
+	if len(idx) > opts.MaxMarks {
+		tl.Dropped = len(idx) - opts.MaxMarks
+		idx = idx[len(idx)-opts.MaxMarks:]
 	}
 	// Lanes: the busiest addresses, then "other addresses", then "no
 	// address".
@@ -582,8 +665,7 @@ func timeline(fs []findings.Finding, a *entityAgg, detailed []bool, maxMarks int
 		}
 	}
 	other, none := -1, -1
-	laneOf := func(f findings.Finding) int {
-		ad := addrOf(f)
+	laneOf := func(ad string) int {
 		if ad == "" {
 			if none < 0 {
 				none = len(labels)
@@ -600,24 +682,38 @@ func timeline(fs []findings.Finding, a *entityAgg, detailed []bool, maxMarks int
 		}
 		return other
 	}
-	lanes := make([]int, len(idx))
-	for n, i := range idx {
-		lanes[n] = laneOf(fs[i])
+	var pts []point
+	for _, i := range idx {
+		pts = append(pts, points(fs[i], i, opts.Events)...)
+	}
+	lanes := make([]int, len(pts))
+	lo, hi := pts[0].t, pts[0].t
+	for n, p := range pts {
+		lanes[n] = laneOf(p.addr)
+		if p.t.Before(lo) {
+			lo = p.t
+		}
+		if p.t.After(hi) {
+			hi = p.t
+		}
 	}
 	const laneH, top = 22.0, 8.0
 	tl.Width = 900
 	tl.Height = top + laneH*float64(len(labels)) + 24
 	counts := make([]int, len(labels))
-	lo, hi := when(fs[idx[0]]), when(fs[idx[len(idx)-1]])
 	ax := axis{lo: lo, hi: hi, x0: 190, w: 690}
-	for n, i := range idx {
-		f := fs[i]
-		counts[lanes[n]]++
+	for n, p := range pts {
+		f := fs[p.i]
 		m := Mark{
-			X: ax.x(when(f)), Y: top + laneH*float64(lanes[n]) + laneH/2, Class: "mark lv-" + normLevel(f.Rule.Level),
-			Title: markTitle(f),
+			X: ax.x(p.t), Y: top + laneH*float64(lanes[n]) + laneH/2, Class: "mark lv-" + normLevel(f.Rule.Level),
+			Title: markTitle(f, p),
 		}
-		if detailed[i] {
+		if p.issue != nil {
+			m.Class, m.Issue = "issue", true
+		} else {
+			counts[lanes[n]]++
+		}
+		if detailed[p.i] {
 			m.Href = "#" + findingAnchor(f.ID)
 		}
 		tl.Marks = append(tl.Marks, m)
@@ -646,14 +742,20 @@ func timeline(fs []findings.Finding, a *entityAgg, detailed []bool, maxMarks int
 	return tl
 }
 
-func markTitle(f findings.Finding) string {
+func markTitle(f findings.Finding, p point) string {
 	var b strings.Builder
-	b.WriteString(fmtTime(when(f)))
+	b.WriteString(fmtTime(p.t))
 	b.WriteString(" · ")
-	b.WriteString(normLevel(f.Rule.Level))
-	b.WriteString(" · ")
+	if p.issue != nil {
+		b.WriteString("credentials issued (")
+		b.WriteString(p.issue.Name)
+		b.WriteString(") · for ")
+	} else {
+		b.WriteString(normLevel(f.Rule.Level))
+		b.WriteString(" · ")
+	}
 	b.WriteString(f.Rule.Title)
-	if ad := addrOf(f); ad != "" {
+	if ad := p.addr; ad != "" {
 		b.WriteString(" · from ")
 		b.WriteString(ad)
 	}
@@ -680,6 +782,15 @@ func findingView(f findings.Finding, opts Options, hasTL map[string]bool) Findin
 		FirstSeen: fmtTime(f.FirstSeen), LastSeen: fmtTime(f.LastSeen), Count: f.Count,
 		Address: addrOf(f), Agent: agentOf(f),
 		Rule: RuleView{ID: redact.String(f.Rule.ID), Title: redact.String(f.Rule.Title), Level: normLevel(f.Rule.Level), Anchor: anchor("r-", f.Rule.ID)},
+	}
+	if len(opts.Queries[f.Rule.ID]) > 0 {
+		v.Rule.QueriesAnchor = anchor("q-", f.Rule.ID)
+	}
+	for n, e := range eventsOf(f, opts.Events) {
+		if n >= opts.MaxEvents {
+			break
+		}
+		v.Events = append(v.Events, EventView{ID: e.ID, Time: fmtTime(e.Time), Name: e.Name, Addr: e.Addr, Agent: clip(e.Agent, 80), Issued: e.Issued})
 	}
 	if f.Value != nil {
 		v.Value = strconv.FormatFloat(*f.Value, 'g', -1, 64)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"context"
 	_ "embed"
 	"html/template"
 	"io"
@@ -30,9 +31,15 @@ type Config struct {
 	// MissingOK treats an input that does not exist as no findings (a
 	// hunt that has not found anything yet).
 	MissingOK bool
-	// RulePaths are rule files or folders (for clouds and response
-	// steps); may be empty.
+	// RulePaths are rule files or folders (for clouds, response steps
+	// and queries); may be empty.
 	RulePaths []string
+	// Pipelines are the pipelines (builtin names or files) the rules are
+	// compiled with for the queries shown, as the hunt used them.
+	Pipelines []string
+	// Events are CloudTrail logs (Parquet or JSON files, folders or
+	// globs) the findings' events are looked up in; may be empty.
+	Events []string
 	// Output is the HTML file written (atomically: a temporary file
 	// renamed).
 	Output  string
@@ -72,6 +79,19 @@ func Generate(c Config) (Summary, error) {
 		}
 		sum.Warnings = warns
 		opts.Rules = rules
+		queries, warns, err := CompileQueries(c.RulePaths, c.Pipelines)
+		if err != nil {
+			return sum, err
+		}
+		sum.Warnings = append(sum.Warnings, warns...)
+		opts.Queries = queries
+	}
+	if len(c.Events) > 0 {
+		evs, err := LoadEvents(context.Background(), c.Events, fs)
+		if err != nil {
+			return sum, err
+		}
+		opts.Events = evs
 	}
 	if opts.Inputs == nil {
 		opts.Inputs = c.Inputs

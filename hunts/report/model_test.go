@@ -349,3 +349,90 @@ func TestGenerate(t *testing.T) {
 		}
 	}
 }
+
+func TestParseTime(t *testing.T) {
+	want := time.Date(2026, 11, 19, 1, 28, 39, 0, time.UTC)
+	for _, s := range []string{"2026-11-19T01:28:39Z", "2026-11-19 01:28:39+00", "2026-11-19 01:28:39+00:00", "2026-11-19 01:28:39", "2026-11-19 02:28:39+01"} {
+		if got := parseTime(s); !got.Equal(want) {
+			t.Errorf("parseTime(%q) = %v, want %v", s, got, want)
+		}
+	}
+	if got := parseTime("yesterday"); !got.IsZero() {
+		t.Errorf("parseTime(yesterday) = %v, want zero", got)
+	}
+}
+
+// A correlation finding without an address of its own is drawn on the
+// rows of its events' addresses, and the issuing event as a diamond.
+func TestEventsPlaceCorrelationAndIssuance(t *testing.T) {
+	key := redact.Value("ASIAEVENTSKEY0000001")
+	f := finding("c1", "r-issued-then-read", "high", 2*time.Hour, map[string]string{"access_key_id": key})
+	f.Kind, f.EventIDs = "correlation", []string{"e-issue", "e-read-1", "e-read-2", "e-missing"}
+	evs := map[string]Event{
+		"e-issue":  {ID: "e-issue", Time: t0.Add(90 * time.Minute), Name: "AssumeRole", Addr: "198.51.100.7", Issued: true},
+		"e-read-1": {ID: "e-read-1", Time: t0.Add(100 * time.Minute), Name: "GetSecretValue", Addr: "198.51.100.7"},
+		"e-read-2": {ID: "e-read-2", Time: t0.Add(110 * time.Minute), Name: "GetSecretValue", Addr: "203.0.113.99"},
+	}
+	r := Build([]findings.Finding{f}, Options{Events: evs})
+	if len(r.Timelines) == 0 || r.Timelines[0].Key != KindAccessKey+":"+key {
+		t.Fatalf("no timeline for %s: %+v", key, r.Timelines)
+	}
+	tl := r.Timelines[0]
+	type mark struct {
+		Lane  string
+		Issue bool
+	}
+	laneAt := map[float64]string{}
+	for _, l := range tl.Lanes {
+		laneAt[l.Y] = l.Label
+	}
+	var got []mark
+	for _, m := range tl.Marks {
+		got = append(got, mark{laneAt[m.Y], m.Issue})
+	}
+	want := []mark{{"198.51.100.7", true}, {"198.51.100.7", false}, {"203.0.113.99", false}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("marks (-want +got):\n%s", diff)
+	}
+	if !tl.Replay || tl.Addrs != 2 {
+		t.Errorf("replay = %v, addresses = %d; want true, 2", tl.Replay, tl.Addrs)
+	}
+	if tl.Marks[0].X >= tl.Marks[1].X || tl.Marks[1].X >= tl.Marks[2].X {
+		t.Errorf("marks not in event time order: %+v", tl.Marks)
+	}
+	var names []string
+	for _, e := range r.Findings[0].Events {
+		names = append(names, e.Name)
+	}
+	if diff := cmp.Diff([]string{"AssumeRole", "GetSecretValue", "GetSecretValue"}, names); diff != "" {
+		t.Errorf("finding's events (-want +got):\n%s", diff)
+	}
+}
+
+func TestCompileQueriesShippedRules(t *testing.T) {
+	qs, _, err := CompileQueries([]string{"../../rules/aws"}, []string{"cloudtrail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{
+		"aabc9605-918e-4842-b010-775bdb58f708", // session token replay (correlation)
+		"5cfc1122-8bda-4278-9d23-dcbb9720d63c", // its base rule
+	} {
+		var got []string
+		for _, q := range qs[id] {
+			got = append(got, q.Backend)
+			if q.Backend == "duckdb" && (q.Err != "" || !strings.Contains(q.Text, "SELECT")) {
+				t.Errorf("%s: duckdb query %q, error %q", id, q.Text, q.Err)
+			}
+			if q.Text == "" && q.Err == "" {
+				t.Errorf("%s: %s has neither a query nor an error", id, q.Backend)
+			}
+		}
+		if diff := cmp.Diff([]string{"duckdb", "athena", "bigquery", "kql"}, got); diff != "" {
+			t.Errorf("%s: backends (-want +got):\n%s", id, diff)
+		}
+	}
+	if _, _, err := CompileQueries([]string{"../../rules/aws"}, []string{"no-such-pipeline"}); err == nil {
+		t.Errorf("an unknown pipeline is not an error")
+	}
+}

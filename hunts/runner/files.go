@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -66,8 +67,10 @@ func glob(pattern string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad glob %s: %w", pattern, err)
 	}
-	if _, err := os.Stat(root); err != nil {
+	if st, err := os.Stat(root); err != nil {
 		return nil, err
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder, but the glob %s reads it as one", root, pattern)
 	}
 	var out []string
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -123,6 +126,31 @@ func globRegexp(g string) (*regexp.Regexp, error) {
 	}
 	b.WriteString("$")
 	return regexp.Compile(b.String())
+}
+
+// readable checks that each file opens for reading: a dangling symlink
+// or a file without read permission fails here, named, before DuckDB
+// reads any.
+func readable(files []string) error {
+	for _, f := range files {
+		fh, err := os.Open(f)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is named once
+		}
+		if err != nil {
+			return fmt.Errorf("cannot read %s: %w", f, err)
+		}
+		st, err := fh.Stat()
+		fh.Close()
+		if err == nil && st.IsDir() {
+			err = fmt.Errorf("it is a folder")
+		}
+		if err != nil {
+			return fmt.Errorf("cannot read %s: %w", f, err)
+		}
+	}
+	return nil
 }
 
 var (

@@ -52,6 +52,20 @@ type Options struct {
 	// "registered:cloudtrail", "jsonl-written", "watermark:cloudtrail"),
 	// for tests that stop a run there.
 	Hook func(phase string)
+	// Progress, when set, is told each step of a source's hunt, for a
+	// progress display; it is called from the goroutine of Run.
+	Progress func(Progress)
+}
+
+// Progress is where a source's hunt stands: Done of Total units, where
+// the units are its files (counted when DuckDB has read them) and then one
+// per query (the single-event scan, each correlation). Step says what
+// runs now, e.g. "reading 12 files", "scanning 40 rules",
+// "correlation: Session token replay", "writing findings", "done".
+type Progress struct {
+	Source      string
+	Step        string
+	Done, Total int
 }
 
 // Query is one compiled query of a plan.
@@ -164,6 +178,12 @@ type runner struct {
 
 func (r *runner) logf(format string, args ...any) {
 	fmt.Fprintln(r.log, redact.String(fmt.Sprintf(format, args...)))
+}
+
+func (r *runner) progress(source, step string, done, total int) {
+	if r.opts.Progress != nil {
+		r.opts.Progress(Progress{Source: source, Step: redact.String(step), Done: done, Total: total})
+	}
 }
 
 func (r *runner) hook(phase string) {
@@ -510,6 +530,10 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, c
 		return
 	}
 	rep.Files, rep.Skipped = prune(files, rep.Read, rep.End)
+	if err := readable(rep.Files); err != nil {
+		fail(err)
+		return
+	}
 	if r.opts.DryRun {
 		return
 	}
@@ -571,6 +595,7 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, c
 		rep.Advanced = true
 		r.hook("watermark:" + src.Name)
 	}
+	r.progress(src.Name, "done", len(rep.Files)+len(rep.Queries), len(rep.Files)+len(rep.Queries))
 	r.logf("source %s: %d findings, %d new", src.Name, len(found), n)
 }
 
@@ -738,6 +763,8 @@ func (r *runner) hunt(ctx context.Context, src *hunts.Source, table string, psrc
 		return nil, err
 	}
 	defer eng.Close()
+	total := len(rep.Files) + len(rep.Queries)
+	r.progress(src.Name, fmt.Sprintf("reading %d files", len(rep.Files)), 0, total)
 	raw := "_tokenhunt_raw"
 	if err := eng.Register(ctx, raw, rep.Files, duckdb.Options{JSONText: psrc.JSONColumns, Columns: cols}); err != nil {
 		return nil, blameFile(ctx, eng, rep.Files, err)
@@ -763,18 +790,23 @@ func (r *runner) hunt(ctx context.Context, src *hunts.Source, table string, psrc
 		return nil, blameFile(ctx, eng, rep.Files, err)
 	}
 	r.hook("registered:" + src.Name)
+	done := len(rep.Files)
 	var out []findings.Finding
 	if singleQ != "" {
+		r.progress(src.Name, fmt.Sprintf("scanning %d single-event rules", len(singles)), done, total)
 		fs, err := r.runSingles(ctx, eng, table, sf, singles, singleQ, src.Name, rep)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, fs...)
+		done++
 	}
 	for _, c := range corrs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		r.progress(src.Name, "correlation: "+oneLine(c.c.Title), done, total)
+		done++
 		q := "SELECT * FROM (\n" + c.query + "\n) WHERE fired_at >= make_timestamp(" + micros(rep.Start) + ") AND fired_at < make_timestamp(" + micros(rep.End) + ")"
 		qctx, cancel := r.withTimeout(ctx)
 		rows, err := eng.Query(qctx, q)
@@ -794,7 +826,14 @@ func (r *runner) hunt(ctx context.Context, src *hunts.Source, table string, psrc
 			out = append(out, correlationFinding(r.spec.Name, src.Name, c.c, row))
 		}
 	}
+	r.progress(src.Name, "writing findings", total, total)
 	return out, nil
+}
+
+// oneLine keeps the first line of s.
+func oneLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
 }
 
 // timedOut explains a query's own timeout; nil for other errors.

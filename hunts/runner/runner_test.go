@@ -650,3 +650,102 @@ func TestHuntTimeout(t *testing.T) {
 		t.Error("watermark set after a failed query")
 	}
 }
+
+// Sources that cannot be read (a file where the glob expects a folder, a
+// dangling symlink, a folder without permission) each fail with an error
+// naming the path; the good source is hunted and its watermark advances,
+// the failed ones' do not.
+func TestHuntUnreadableSources(t *testing.T) {
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "export.parquet")
+	if err := os.WriteFile(notDir, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(dir, "dangling", "year=2026", "month=11", "day=02", "part-0.parquet")
+	os.MkdirAll(filepath.Dir(dangling), 0o755)
+	if err := os.Symlink(filepath.Join(dir, "gone.parquet"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	sources := map[string]string{
+		"good":     parquetGlob(),
+		"notdir":   filepath.Join(notDir, "**", "*.parquet"),
+		"dangling": filepath.Join(dir, "dangling", "**", "*.parquet"),
+	}
+	want := map[string]string{
+		"notdir":   "source notdir: " + notDir + " is not a folder",
+		"dangling": "source dangling: cannot read " + dangling + ": no such file or directory",
+	}
+	if os.Geteuid() != 0 { // root reads a folder whatever its mode
+		locked := filepath.Join(dir, "locked")
+		os.MkdirAll(filepath.Join(locked, "inner"), 0o755)
+		if err := os.Chmod(locked, 0); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(locked, 0o755) })
+		sources["locked"] = filepath.Join(locked, "**", "*.parquet")
+		want["locked"] = "source locked: read " + locked + ": open " + locked + ": permission denied"
+	}
+	spec := load(t, writeSpec(t, dir, sources))
+	now := simStart.Add(72*time.Hour + 15*time.Minute)
+	rep := run(t, spec, runner.Options{Now: now})
+	got := map[string]string{}
+	for _, e := range rep.Errors {
+		name, _, _ := strings.Cut(strings.TrimPrefix(e.Error(), "source "), ":")
+		got[name] = e.Error()
+	}
+	for name, prefix := range want {
+		if !strings.HasPrefix(got[name], prefix) {
+			t.Errorf("source %s: error %q, want it to start %q", name, got[name], prefix)
+		}
+	}
+	if len(rep.Errors) != len(want) {
+		t.Errorf("errors %q, want one per failed source", rep.Errors)
+	}
+	st, err := state.Open(spec.StateDir, spec.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range want {
+		if _, ok, _ := st.Watermark(name); ok {
+			t.Errorf("the failed source %s's watermark was set", name)
+		}
+	}
+	if wm, ok, _ := st.Watermark("good"); !ok || !wm.Equal(now.Add(-15*time.Minute)) {
+		t.Errorf("good source's watermark %v (set %v), want %v", wm, ok, now.Add(-15*time.Minute))
+	}
+	if diff := cmp.Diff(expected(t, simStart, simStart.Add(72*time.Hour)), counts(readFindings(t, spec.OutDir))); diff != "" {
+		t.Errorf("good source's findings (-want +got):\n%s", diff)
+	}
+}
+
+// Progress reports every file and query of a source, in order, ending at
+// its total.
+func TestHuntProgress(t *testing.T) {
+	dir := t.TempDir()
+	spec := load(t, writeSpec(t, dir, map[string]string{"cloudtrail": parquetGlob()}))
+	var steps []runner.Progress
+	rep := run(t, spec, runner.Options{Now: simStart.Add(72*time.Hour + 15*time.Minute), Progress: func(p runner.Progress) { steps = append(steps, p) }})
+	s := rep.Sources[0]
+	total := len(s.Files) + len(s.Queries)
+	if len(steps) < 3 || len(s.Queries) < 2 {
+		t.Fatalf("%d steps for %d files and %d queries: %+v", len(steps), len(s.Files), len(s.Queries), steps)
+	}
+	if first := steps[0]; first.Done != 0 || first.Total != total || first.Step != fmt.Sprintf("reading %d files", len(s.Files)) {
+		t.Errorf("first step %+v, want reading %d files, 0 of %d", first, len(s.Files), total)
+	}
+	if last := steps[len(steps)-1]; last != (runner.Progress{Source: "cloudtrail", Step: "done", Done: total, Total: total}) {
+		t.Errorf("last step %+v, want done %d of %d", last, total, total)
+	}
+	corrs := 0
+	for i, p := range steps {
+		if p.Source != "cloudtrail" || p.Total != total || (i > 0 && p.Done < steps[i-1].Done) {
+			t.Errorf("step %d %+v: wrong source or total, or going back", i, p)
+		}
+		if strings.HasPrefix(p.Step, "correlation: ") {
+			corrs++
+		}
+	}
+	if corrs != len(s.Queries)-1 {
+		t.Errorf("%d correlation steps, want %d", corrs, len(s.Queries)-1)
+	}
+}

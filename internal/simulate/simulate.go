@@ -35,8 +35,9 @@ type Summary struct {
 	Bytes           int64
 }
 
-// outputs that a previous run may have left, removed by Force.
-var outputNames = []string{"AWSLogs", "entra", "gcp", "proxy", "ci", "labels.jsonl", "manifest.json"}
+// outputs that a previous run may have left, removed by Force (parquet is
+// what tokenhunt simulate --parquet adds).
+var outputNames = []string{"AWSLogs", "entra", "gcp", "proxy", "ci", "labels.jsonl", "manifest.json", "parquet"}
 
 // Run simulates the organisation described by opts and writes the logs,
 // labels.jsonl and manifest.json under opts.Out. Memory stays bounded: a
