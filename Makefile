@@ -31,23 +31,28 @@ tools/kusto/node_modules/.installed: tools/kusto/package.json tools/kusto/packag
 	cd tools/kusto && npm ci --no-audit --no-fund
 	touch $@
 
-# The main job on the embedded default: show one compiled rule, simulate two
-# days of CloudTrail with injected attacks, ingest them into Parquet and hunt
-# them with the shipped rules (exit 1 of run/hunt means "findings").
+# The main job on the embedded default: show one compiled rule, run the AWS
+# rules on the bundled sample, then simulate two days of AWS CloudTrail, Entra
+# ID sign-ins and GCP audit logs with injected attacks, ingest them into
+# Parquet and hunt them with the shipped rules (exit 1 of run/hunt means
+# "findings").
 DEMO := out/demo
 demo: build
 	./$(BIN) convert -t duckdb -p cloudtrail rules/aws/cloudtrail/aws_sts_get_federation_token.yml
 	@echo
-	./$(BIN) run -p cloudtrail --data cloudtrail='testdata/sample/cloudtrail/**/*.json' rules/aws; \
+	./$(BIN) run -p cloudtrail --data cloudtrail='testdata/sample/cloudtrail/**/*.json' rules/aws/cloudtrail; \
 	  code=$$?; [ $$code -le 1 ] || exit $$code
 	@echo
 	rm -rf $(DEMO)
-	./$(BIN) simulate --out $(DEMO)/raw --seed 7 --events 20000 --duration 2d --clouds aws --start 2026-11-01T00:00:00Z
-	./$(BIN) ingest --kind cloudtrail --out $(DEMO)/parquet $(DEMO)/raw/AWSLogs > $(DEMO)/ingest.txt; \
-	  code=$$?; tail -2 $(DEMO)/ingest.txt; [ $$code -eq 0 ] || exit $$code
-	./$(BIN) hunt hunts/examples/demo.yml --from 2026-11-01T00:00:00Z --to 2026-11-03T00:00:00Z; \
+	./$(BIN) simulate --out $(DEMO)/raw --seed 7 --events 20000 --duration 2d --clouds aws,entra,gcp --start 2026-11-01T00:00:00Z
+	./$(BIN) ingest --kind cloudtrail --out $(DEMO)/parquet/cloudtrail $(DEMO)/raw/AWSLogs > $(DEMO)/ingest.txt
+	./$(BIN) ingest --kind entra-signin --out $(DEMO)/parquet/SigninLogs $(DEMO)/raw/entra/SigninLogs >> $(DEMO)/ingest.txt
+	./$(BIN) ingest --kind entra-signin --out $(DEMO)/parquet/AADNonInteractiveUserSignInLogs $(DEMO)/raw/entra/AADNonInteractiveUserSignInLogs >> $(DEMO)/ingest.txt
+	./$(BIN) ingest --kind gcp-audit --out $(DEMO)/parquet/gcp $(DEMO)/raw/gcp >> $(DEMO)/ingest.txt
+	@grep -E '^total' $(DEMO)/ingest.txt
+	./$(BIN) hunt hunts/examples/demo.yml --from 2026-11-01T00:00:00Z --to 2026-11-03T00:00:00Z --report $(DEMO)/report.html; \
 	  code=$$?; [ $$code -le 1 ] || exit $$code
-	@echo "findings: $(DEMO)/findings/findings.jsonl (and .ocsf.json, .parquet)"
+	@echo "findings: $(DEMO)/findings/findings.jsonl (and .ocsf.json, .parquet); report: $(DEMO)/report.html"
 
 # Regenerate golden files (review the diff before committing).
 golden:

@@ -749,3 +749,112 @@ func TestHuntProgress(t *testing.T) {
 		t.Errorf("%d correlation steps, want %d", corrs, len(s.Queries)-1)
 	}
 }
+
+// A hunt whose sources use different pipelines compiles every rule with
+// the pipeline of its own log source: a correlation of one source links
+// and runs, a correlation whose base rules read two sources' tables is a
+// warning (not hunted yet) and its base rules raise no findings of their
+// own, and nothing is an error.
+func TestHuntSeveralPipelines(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules")
+	if err := os.MkdirAll(rules, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"aws.yml": `title: aws call
+id: 6b0e8f52-31c4-4e55-8d5e-0d7a3b6c2a01
+name: aws_call
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName|startswith: Get}
+  condition: sel
+level: informational
+---
+title: aws burst
+id: 6b0e8f52-31c4-4e55-8d5e-0d7a3b6c2a02
+correlation:
+  type: event_count
+  rules: [aws_call]
+  group-by: [userIdentity.arn]
+  timespan: 1h
+  condition: {gte: 1000000}
+level: high
+`,
+		"other.yml": `title: other event
+id: 6b0e8f52-31c4-4e55-8d5e-0d7a3b6c2a03
+name: other_event
+logsource: {product: test, service: other}
+detection:
+  sel: {name: x}
+  condition: sel
+level: informational
+---
+title: across two sources
+id: 6b0e8f52-31c4-4e55-8d5e-0d7a3b6c2a04
+correlation:
+  type: temporal
+  rules: [aws_call, other_event]
+  group-by: [user]
+  aliases:
+    user: {aws_call: userIdentity.arn, other_event: user}
+  timespan: 1h
+level: high
+`,
+		"other-pipeline.yml": "name: other\nlogsources:\n  - product: test\n    service: other\n    table: other\n    time: ts\n    id: id\n    fields:\n      ts: {type: timestamp}\n",
+		"other.jsonl":        `{"id":"o1","ts":"` + simStart.Add(time.Hour).Format(time.RFC3339) + `","name":"x","user":"u"}` + "\n",
+	}
+	for name, text := range files {
+		path := filepath.Join(rules, name)
+		if strings.HasSuffix(name, "pipeline.yml") || strings.HasSuffix(name, ".jsonl") {
+			path = filepath.Join(dir, name)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spec := fmt.Sprintf(`name: two-pipelines
+rules:
+  paths: [%s]
+sources:
+  - name: cloudtrail
+    logsource: {product: aws, service: cloudtrail}
+    pipeline: cloudtrail
+    paths: [%q]
+  - name: other
+    logsource: {product: test, service: other}
+    pipeline: %s
+    paths: [%q]
+window:
+  start: %s
+outputs:
+  dir: %s
+`, rules, parquetGlob(), filepath.Join(dir, "other-pipeline.yml"), filepath.Join(dir, "other.jsonl"), simStart.Format(time.RFC3339), filepath.Join(dir, "out"))
+	specPath := filepath.Join(dir, "hunt.yml")
+	if err := os.WriteFile(specPath, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, load(t, specPath), runner.Options{From: simStart, To: simStart.Add(24 * time.Hour)})
+	if len(rep.Errors) > 0 {
+		t.Fatalf("errors: %v", rep.Errors)
+	}
+	var warned bool
+	for _, w := range rep.Warnings {
+		warned = warned || strings.Contains(w.Error(), `correlation "across two sources" reads the tables of several sources`)
+	}
+	if !warned {
+		t.Errorf("no warning for the cross-source correlation: %v", rep.Warnings)
+	}
+	ran := map[string]bool{}
+	for _, rr := range rep.Rules {
+		ran[rr.Title] = true
+	}
+	if !ran["aws burst"] {
+		t.Errorf("the single-source correlation did not run: %v", ran)
+	}
+	for _, base := range []string{"aws call", "other event", "across two sources"} {
+		if ran[base] {
+			t.Errorf("%q ran on its own", base)
+		}
+	}
+}
