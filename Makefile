@@ -60,6 +60,7 @@ golden:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=3 ./compiler/ ./internal/simulate/ | tee bench.out
+	$(GO) test ./hunts/bench -run '^$$' -bench . -benchtime 1x -count 3 | tee -a bench.out
 
 fuzz:
 	$(GO) test ./compiler/sigma -run '^$$' -fuzz FuzzParseCondition -fuzztime $(FUZZTIME)
