@@ -7,13 +7,9 @@ package export_test
 // REST API with net/http, as backends/bigquery's tests do.
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,98 +23,12 @@ import (
 	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
+	"github.com/tokenhunt/tokenhunt/internal/bqemu"
 )
 
-const bqProject = "tokenhunt"
+func startEmulator(t *testing.T) *bqemu.Emulator { return bqemu.Start(t, "../bin/bigquery-emulator") }
 
-type emulator struct {
-	base   string
-	client *http.Client
-}
-
-func startEmulator(t *testing.T) *emulator {
-	t.Helper()
-	bin, err := filepath.Abs("../bin/bigquery-emulator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("TOKENHUNT_SKIP_TOOLS") == "1" {
-			t.Skipf("BigQuery emulator not found at %s (TOKENHUNT_SKIP_TOOLS=1)", bin)
-		}
-		t.Fatalf("BigQuery emulator not found at %s: run `make tools`", bin)
-	}
-	cmd := exec.Command(bin, "--project="+bqProject, "--host=127.0.0.1", "--port=0", "--grpc-port=0", "--log-level=error")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		const marker = "REST server listening at "
-		for sc.Scan() {
-			if i := strings.Index(sc.Text(), marker); i >= 0 {
-				addr <- strings.TrimSpace(sc.Text()[i+len(marker):])
-			}
-		}
-		close(addr)
-	}()
-	select {
-	case a, ok := <-addr:
-		if !ok {
-			t.Fatalf("the emulator exited: %s", stderr.String())
-		}
-		return &emulator{base: "http://" + a + "/bigquery/v2/projects/" + bqProject, client: &http.Client{Timeout: 2 * time.Minute}}
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("the emulator did not start: %s", stderr.String())
-	}
-	return nil
-}
-
-func (e *emulator) call(ctx context.Context, method, path string, in, out any) error {
-	b, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, method, e.base+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(data))
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(data, out)
-}
-
-type bqField struct {
-	Name   string     `json:"name"`
-	Type   string     `json:"type"`
-	Mode   string     `json:"mode,omitempty"`
-	Fields []*bqField `json:"fields,omitempty"`
-}
+type bqField = bqemu.Field
 
 // declare adds a column to a schema: struct paths as RECORDs, JSON text as
 // STRING, declared types as theirs.
@@ -192,10 +102,10 @@ func bqTables(set *compiler.Set, ps pipeline.Set) map[string][]*bqField {
 
 // runScheduled runs a scheduled query as the Data Transfer Service does,
 // with @run_time bound, and returns the rows' rule ids.
-func (e *emulator) runScheduled(ctx context.Context, dataset, query string, runTime time.Time) ([]string, error) {
+func runScheduled(ctx context.Context, e *bqemu.Emulator, dataset, query string, runTime time.Time) ([]string, error) {
 	req := map[string]any{
 		"query": query, "useLegacySql": false, "timeoutMs": 120000, "parameterMode": "NAMED",
-		"defaultDataset": map[string]string{"projectId": bqProject, "datasetId": dataset},
+		"defaultDataset": map[string]string{"projectId": bqemu.Project, "datasetId": dataset},
 		"queryParameters": []any{map[string]any{
 			"name":           "run_time",
 			"parameterType":  map[string]string{"type": "TIMESTAMP"},
@@ -211,7 +121,7 @@ func (e *emulator) runScheduled(ctx context.Context, dataset, query string, runT
 		} `json:"rows"`
 		JobComplete bool `json:"jobComplete"`
 	}
-	if err := e.call(ctx, "POST", "/queries", req, &res); err != nil {
+	if err := e.Call(ctx, "POST", "/queries", req, &res); err != nil {
 		return nil, err
 	}
 	if !res.JobComplete {
@@ -236,12 +146,12 @@ func TestBigQueryScheduledQueriesRun(t *testing.T) {
 	em := startEmulator(t)
 	ctx := context.Background()
 	const dataset = "logs"
-	if err := em.call(ctx, "POST", "/datasets", map[string]any{"datasetReference": map[string]string{"projectId": bqProject, "datasetId": dataset}}, nil); err != nil {
+	if err := em.Call(ctx, "POST", "/datasets", map[string]any{"datasetReference": map[string]string{"projectId": bqemu.Project, "datasetId": dataset}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for table, fields := range bqTables(ex.set, ex.ps) {
-		err := em.call(ctx, "POST", "/datasets/"+dataset+"/tables", map[string]any{
-			"tableReference": map[string]string{"projectId": bqProject, "datasetId": dataset, "tableId": table},
+		err := em.Call(ctx, "POST", "/datasets/"+dataset+"/tables", map[string]any{
+			"tableReference": map[string]string{"projectId": bqemu.Project, "datasetId": dataset, "tableId": table},
 			"schema":         map[string]any{"fields": fields},
 		}, nil)
 		if err != nil {
@@ -255,7 +165,7 @@ func TestBigQueryScheduledQueriesRun(t *testing.T) {
 			"requestParameters": `{"userName":"backdoor","policyArn":"arn:aws:iam::aws:policy/AdministratorAccess"}`,
 		}}
 	}
-	err := em.call(ctx, "POST", "/datasets/"+dataset+"/tables/cloudtrail/insertAll", map[string]any{"rows": []any{
+	err := em.Call(ctx, "POST", "/datasets/"+dataset+"/tables/cloudtrail/insertAll", map[string]any{"rows": []any{
 		row("in-window", runTime.Add(-10*time.Minute)), row("too-old", runTime.Add(-2*time.Hour)),
 	}}, nil)
 	if err != nil {
@@ -275,7 +185,7 @@ func TestBigQueryScheduledQueriesRun(t *testing.T) {
 		if params.DestinationTableNameTemplate == "" || params.WriteDisposition != "WRITE_APPEND" || !strings.Contains(params.Query, "@run_time") {
 			t.Errorf("%s: params %+v", f.Path, params)
 		}
-		ids, err := em.runScheduled(ctx, dataset, params.Query, runTime)
+		ids, err := runScheduled(ctx, em, dataset, params.Query, runTime)
 		if err != nil {
 			t.Errorf("%s: the emulator rejects the scheduled query: %v\n%s", f.Path, err, params.Query)
 			continue

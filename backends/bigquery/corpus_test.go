@@ -59,7 +59,7 @@ func TestCorpusAnalysesInEmulator(t *testing.T) {
 	em := startEmulator(t)
 	ctx := context.Background()
 	const dataset = "corpus"
-	if err := em.createDataset(ctx, dataset); err != nil {
+	if err := em.CreateDataset(ctx, dataset); err != nil {
 		t.Fatal(err)
 	}
 	be := bigquery.New()
@@ -87,7 +87,7 @@ func TestCorpusAnalysesInEmulator(t *testing.T) {
 		}
 		sb.infer(nil)
 		table := fmt.Sprintf("rule_%03d", i)
-		if err := em.createTable(ctx, dataset, table, sb.fields); err != nil {
+		if err := em.CreateTable(ctx, dataset, table, sb.fields); err != nil {
 			t.Errorf("%s: create table: %v", r.Source.File, err)
 			continue
 		}
@@ -101,7 +101,7 @@ func TestCorpusAnalysesInEmulator(t *testing.T) {
 		if !strings.HasPrefix(q, from) || oq != "SELECT * FROM `"+dataset+"`.`"+table+"` "+strings.TrimPrefix(q, from) {
 			t.Fatalf("%s: the query on the rule's own table differs beyond its table:\n%s\n%s", r.Source.File, q, oq)
 		}
-		if _, err := em.query(ctx, "", oq); err != nil {
+		if _, err := em.Query(ctx, "", oq); err != nil {
 			t.Errorf("%s: the emulator rejects the query: %v\n%s", r.Source.File, err, q)
 			continue
 		}

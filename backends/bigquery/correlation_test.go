@@ -18,6 +18,7 @@ import (
 	"github.com/tokenhunt/tokenhunt/backends/bigquery"
 	"github.com/tokenhunt/tokenhunt/backends/sql"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/internal/bqemu"
 	"github.com/tokenhunt/tokenhunt/internal/corrtest"
 	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 	"github.com/tokenhunt/tokenhunt/internal/refeval"
@@ -44,18 +45,18 @@ type corrData struct {
 
 // loadEvents creates dataset with table ev (ts a TIMESTAMP or STRING
 // column, n a STRING column holding numbers and text alike).
-func loadEvents(t *testing.T, ctx context.Context, em *emulator, dataset string, events []corrtest.Event, typed bool) corrData {
+func loadEvents(t *testing.T, ctx context.Context, em *bqemu.Emulator, dataset string, events []corrtest.Event, typed bool) corrData {
 	t.Helper()
-	if err := em.createDataset(ctx, dataset); err != nil {
+	if err := em.CreateDataset(ctx, dataset); err != nil {
 		t.Fatal(err)
 	}
 	tsType := "STRING"
 	if typed {
 		tsType = "TIMESTAMP"
 	}
-	schema := []*field{{Name: "id", Type: "STRING"}, {Name: "ts", Type: tsType}, {Name: "name", Type: "STRING"},
+	schema := []*bqemu.Field{{Name: "id", Type: "STRING"}, {Name: "ts", Type: tsType}, {Name: "name", Type: "STRING"},
 		{Name: "user", Type: "STRING"}, {Name: "ip", Type: "STRING"}, {Name: "n", Type: "STRING"}}
-	if err := em.createTable(ctx, dataset, "ev", schema); err != nil {
+	if err := em.CreateTable(ctx, dataset, "ev", schema); err != nil {
 		t.Fatal(err)
 	}
 	_, decoded, err := corrtest.Decode(events)
@@ -70,7 +71,7 @@ func loadEvents(t *testing.T, ctx context.Context, em *emulator, dataset string,
 		}
 		rows = append(rows, row)
 	}
-	if err := em.insert(ctx, dataset, "ev", rows); err != nil {
+	if err := em.Insert(ctx, dataset, "ev", rows); err != nil {
 		t.Fatal(err)
 	}
 	return corrData{dataset: dataset, typed: typed, decoded: decoded}
@@ -78,14 +79,14 @@ func loadEvents(t *testing.T, ctx context.Context, em *emulator, dataset string,
 
 // runCorrelation runs a correlation in the emulator and in the reference
 // evaluator and returns both sets of findings, one line each, sorted.
-func runCorrelation(t *testing.T, ctx context.Context, em *emulator, yml string, data corrData) (bq, ref []string) {
+func runCorrelation(t *testing.T, ctx context.Context, em *bqemu.Emulator, yml string, data corrData) (bq, ref []string) {
 	t.Helper()
 	c := compileCorrelation(t, yml, data.dataset, data.typed)
 	q, err := bigquery.New().CompileCorrelation(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := em.query(ctx, data.dataset, q)
+	rows, err := em.Query(ctx, data.dataset, q)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, q)
 	}
@@ -224,7 +225,7 @@ func TestGoldenCorrelationsInEmulator(t *testing.T) {
 	em := startEmulator(t)
 	ctx := context.Background()
 	const dataset = "corrgold"
-	if err := em.createDataset(ctx, dataset); err != nil {
+	if err := em.CreateDataset(ctx, dataset); err != nil {
 		t.Fatal(err)
 	}
 	for _, file := range files {
@@ -280,10 +281,10 @@ func TestGoldenCorrelationsInEmulator(t *testing.T) {
 			if want := strings.ReplaceAll(golden, "FROM `cloudtrail`", "FROM `"+dataset+"`.`"+table+"`"); q != want {
 				t.Fatalf("the query on the qualified table differs from the golden query beyond its table:\n%s\n%s", golden, q)
 			}
-			if err := em.createTable(ctx, dataset, table, sb.fields); err != nil {
+			if err := em.CreateTable(ctx, dataset, table, sb.fields); err != nil {
 				t.Fatalf("create table: %v", err)
 			}
-			rows, err := em.query(ctx, "", q)
+			rows, err := em.Query(ctx, "", q)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, q)
 			}

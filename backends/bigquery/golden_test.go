@@ -13,6 +13,7 @@ import (
 	"github.com/tokenhunt/tokenhunt/backends/bigquery"
 	"github.com/tokenhunt/tokenhunt/backends/sql"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/internal/bqemu"
 	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 )
 
@@ -81,7 +82,7 @@ func TestGoldenInEmulator(t *testing.T) {
 	}
 	em := startEmulator(t)
 	ctx := context.Background()
-	if err := em.createDataset(ctx, goldenDataset); err != nil {
+	if err := em.CreateDataset(ctx, goldenDataset); err != nil {
 		t.Fatal(err)
 	}
 	ran := 0
@@ -127,7 +128,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_]`)
 // qualified with the dataset: the emulator resolves an unqualified table
 // name in the first dataset that has a table of that name, not in the
 // request's default dataset as BigQuery does.
-func loadCase(t *testing.T, ctx context.Context, em *emulator, c *goldentest.Case) (string, string) {
+func loadCase(t *testing.T, ctx context.Context, em *bqemu.Emulator, c *goldentest.Case) (string, string) {
 	t.Helper()
 	r, ps, err := c.Rule()
 	if err != nil || r == nil {
@@ -166,23 +167,23 @@ func loadCase(t *testing.T, ctx context.Context, em *emulator, c *goldentest.Cas
 	}
 	sb.infer(events)
 
-	if err := em.createTable(ctx, goldenDataset, table, sb.fields); err != nil {
+	if err := em.CreateTable(ctx, goldenDataset, table, sb.fields); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
 	rows := make([]map[string]any, len(events))
 	for i, ev := range events {
 		rows[i] = sb.row(ev)
 	}
-	if err := em.insert(ctx, goldenDataset, table, rows); err != nil {
+	if err := em.Insert(ctx, goldenDataset, table, rows); err != nil {
 		t.Fatalf("insert: %v", err)
 	}
 	return goldenDataset + "." + table, q
 }
 
 // matchedIDs runs a query and returns the ids of its rows, sorted.
-func matchedIDs(t *testing.T, ctx context.Context, em *emulator, q string) []string {
+func matchedIDs(t *testing.T, ctx context.Context, em *bqemu.Emulator, q string) []string {
 	t.Helper()
-	res, err := em.query(ctx, "", q)
+	res, err := em.Query(ctx, "", q)
 	if err != nil {
 		t.Fatalf("query failed: %v\n%s", err, q)
 	}

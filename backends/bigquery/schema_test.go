@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/internal/bqemu"
 )
 
 // bqType is the column type of a declared IR type.
@@ -33,18 +34,18 @@ func bqType(t ir.Type) string {
 
 // schemaBuilder collects the columns of one table.
 type schemaBuilder struct {
-	fields []*field
+	fields []*bqemu.Field
 }
 
 // get finds a field among fields by name, ignoring case as BigQuery does,
 // or adds it with type typ.
-func get(fields *[]*field, name, typ string) *field {
+func get(fields *[]*bqemu.Field, name, typ string) *bqemu.Field {
 	for _, f := range *fields {
 		if strings.EqualFold(f.Name, name) {
 			return f
 		}
 	}
-	f := &field{Name: name, Type: typ, Mode: "NULLABLE"}
+	f := &bqemu.Field{Name: name, Type: typ, Mode: "NULLABLE"}
 	*fields = append(*fields, f)
 	return f
 }
@@ -105,8 +106,8 @@ func (s *schemaBuilder) infer(events []map[string]any) {
 		f.Type = inferType(vs)
 	}
 	// Undeclared struct members are text.
-	var leaves func(fields []*field)
-	leaves = func(fields []*field) {
+	var leaves func(fields []*bqemu.Field)
+	leaves = func(fields []*bqemu.Field) {
 		for _, f := range fields {
 			if f.Type == "" {
 				f.Type = "STRING"
@@ -154,7 +155,7 @@ func (s *schemaBuilder) row(ev map[string]any) map[string]any {
 	return convertObject(s.fields, ev)
 }
 
-func convertObject(fields []*field, obj map[string]any) map[string]any {
+func convertObject(fields []*bqemu.Field, obj map[string]any) map[string]any {
 	out := map[string]any{}
 	for _, f := range fields {
 		v, ok := member(obj, f.Name)
@@ -169,7 +170,7 @@ func convertObject(fields []*field, obj map[string]any) map[string]any {
 }
 
 // convert reads a value as the field's type; nil when it is not one.
-func convert(f *field, v any) any {
+func convert(f *bqemu.Field, v any) any {
 	switch f.Type {
 	case "RECORD":
 		m, ok := v.(map[string]any)

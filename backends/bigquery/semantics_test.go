@@ -14,6 +14,7 @@ import (
 	"github.com/tokenhunt/tokenhunt/backends/bigquery"
 	"github.com/tokenhunt/tokenhunt/backends/sql"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/internal/bqemu"
 	"github.com/tokenhunt/tokenhunt/internal/refeval"
 )
 
@@ -43,7 +44,7 @@ func TestLiteralsInEmulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	cols = append(cols, "(SELECT "+where+" FROM (SELECT 1500 AS n)) AS num")
-	rows, err := em.query(ctx, "", "SELECT "+strings.Join(cols, ", "))
+	rows, err := em.Query(ctx, "", "SELECT "+strings.Join(cols, ", "))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestLiteralsInEmulator(t *testing.T) {
 func TestJSONInEmulator(t *testing.T) {
 	em := startEmulator(t)
 	ctx := context.Background()
-	if err := em.createDataset(ctx, "sem"); err != nil {
+	if err := em.CreateDataset(ctx, "sem"); err != nil {
 		t.Fatal(err)
 	}
 	docs := []string{
@@ -84,10 +85,10 @@ func TestJSONInEmulator(t *testing.T) {
 		rows[i] = map[string]any{"id": fmt.Sprint(i), "j": doc}
 	}
 	rows = append(rows, map[string]any{"id": "null"})
-	if err := em.createTable(ctx, "sem", "json", []*field{{Name: "id", Type: "STRING"}, {Name: "j", Type: "STRING"}}); err != nil {
+	if err := em.CreateTable(ctx, "sem", "json", []*bqemu.Field{{Name: "id", Type: "STRING"}, {Name: "j", Type: "STRING"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := em.insert(ctx, "sem", "json", rows); err != nil {
+	if err := em.Insert(ctx, "sem", "json", rows); err != nil {
 		t.Fatal(err)
 	}
 	d := bigquery.Dialect()
@@ -113,7 +114,7 @@ func TestJSONInEmulator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		q := "SELECT id, " + d.JSONExtract("`j`", tt.keys) + " AS v FROM `sem`.`json` ORDER BY id"
-		res, err := em.query(ctx, "", q)
+		res, err := em.Query(ctx, "", q)
 		if err != nil {
 			t.Errorf("keys %q: %v\n%s", tt.keys, err, q)
 			continue
@@ -147,7 +148,7 @@ func TestJSONObjectsInEmulator(t *testing.T) {
 	obj := "SELECT LOWER(" + d.JSONExtract("j", []string{"o"}) + ") AS v FROM (SELECT " + d.QuoteString(doc) + " AS j)"
 	// BigQuery: JSON_QUERY(STRING, path) returns a JSON-formatted STRING,
 	// so LOWER applies. The emulator returns a JSON value.
-	if res, err := em.query(ctx, "", obj); err == nil {
+	if res, err := em.Query(ctx, "", obj); err == nil {
 		var v any
 		if s, ok := res[0]["v"].(string); ok && json.Unmarshal([]byte(s), &v) == nil {
 			t.Errorf("the emulator now reads a JSON object as text (%s): extend TestJSONInEmulator to objects", s)
@@ -159,7 +160,7 @@ func TestJSONObjectsInEmulator(t *testing.T) {
 	// double-quoted key is a double quote. The emulator's path parser
 	// stops at the backslash.
 	quoted := "SELECT " + d.JSONExtract("j", []string{`k"q`}) + " AS v FROM (SELECT " + d.QuoteString(doc) + " AS j)"
-	if res, err := em.query(ctx, "", quoted); err == nil && res[0]["v"] == "quoted" {
+	if res, err := em.Query(ctx, "", quoted); err == nil && res[0]["v"] == "quoted" {
 		t.Errorf("the emulator now reads a key with a double quote: extend TestJSONInEmulator to it")
 	} else {
 		t.Logf("emulator deviation: a key with an escaped double quote: %v %v", res, err)
@@ -171,7 +172,7 @@ func TestJSONObjectsInEmulator(t *testing.T) {
 func TestTimeTextInEmulator(t *testing.T) {
 	em := startEmulator(t)
 	ctx := context.Background()
-	if err := em.createDataset(ctx, "tm"); err != nil {
+	if err := em.CreateDataset(ctx, "tm"); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]any{
@@ -186,15 +187,15 @@ func TestTimeTextInEmulator(t *testing.T) {
 	for s := range want {
 		rows = append(rows, map[string]any{"ts": s})
 	}
-	if err := em.createTable(ctx, "tm", "t", []*field{{Name: "ts", Type: "STRING"}}); err != nil {
+	if err := em.CreateTable(ctx, "tm", "t", []*bqemu.Field{{Name: "ts", Type: "STRING"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := em.insert(ctx, "tm", "t", rows); err != nil {
+	if err := em.Insert(ctx, "tm", "t", rows); err != nil {
 		t.Fatal(err)
 	}
 	d := bigquery.Dialect()
 	q := "SELECT ts, " + d.TimePart(ir.Hour, "`ts`", false) + " AS h FROM `tm`.`t`"
-	res, err := em.query(ctx, "", q)
+	res, err := em.Query(ctx, "", q)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, q)
 	}
@@ -208,13 +209,13 @@ func TestTimeTextInEmulator(t *testing.T) {
 	// BigQuery's canonical format also takes a lower-case t and z; the
 	// emulator reads them as no timestamp.
 	const lower = "2024-06-15t12:30:00z"
-	if err := em.createTable(ctx, "tm", "lower", []*field{{Name: "ts", Type: "STRING"}}); err != nil {
+	if err := em.CreateTable(ctx, "tm", "lower", []*bqemu.Field{{Name: "ts", Type: "STRING"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := em.insert(ctx, "tm", "lower", []map[string]any{{"ts": lower}}); err != nil {
+	if err := em.Insert(ctx, "tm", "lower", []map[string]any{{"ts": lower}}); err != nil {
 		t.Fatal(err)
 	}
-	res, err = em.query(ctx, "", "SELECT "+d.TimePart(ir.Hour, "`ts`", false)+" AS h FROM `tm`.`lower`")
+	res, err = em.Query(ctx, "", "SELECT "+d.TimePart(ir.Hour, "`ts`", false)+" AS h FROM `tm`.`lower`")
 	switch {
 	case err != nil:
 		t.Errorf("%s: %v", lower, err)
@@ -233,7 +234,7 @@ func TestTimeTextInEmulator(t *testing.T) {
 func TestCIDRInEmulator(t *testing.T) {
 	em := startEmulator(t)
 	ctx := context.Background()
-	if err := em.createDataset(ctx, "cidr"); err != nil {
+	if err := em.CreateDataset(ctx, "cidr"); err != nil {
 		t.Fatal(err)
 	}
 	ips := []string{"10.0.0.1", "010.000.000.001", "0010.0.0.1", "075.050.255.67", "75.50.1.2", "10.0.0.256", "10.0.0", " 10.0.0.1",
@@ -244,10 +245,10 @@ func TestCIDRInEmulator(t *testing.T) {
 		rows = append(rows, map[string]any{"id": fmt.Sprint(i), "ip": ip})
 	}
 	rows = append(rows, map[string]any{"id": "null"})
-	if err := em.createTable(ctx, "cidr", "ips", []*field{{Name: "id", Type: "STRING"}, {Name: "ip", Type: "STRING"}}); err != nil {
+	if err := em.CreateTable(ctx, "cidr", "ips", []*bqemu.Field{{Name: "id", Type: "STRING"}, {Name: "ip", Type: "STRING"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := em.insert(ctx, "cidr", "ips", rows); err != nil {
+	if err := em.Insert(ctx, "cidr", "ips", rows); err != nil {
 		t.Fatal(err)
 	}
 	field := ir.Field{Name: "ip", Column: &ir.Column{Path: []string{"ip"}, Type: ir.String}}
