@@ -2,7 +2,8 @@ package kql
 
 import (
 	"net/netip"
-	"strings"
+
+	"github.com/tokenhunt/tokenhunt/backends/internal/ipshape"
 
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 )
@@ -20,29 +21,10 @@ import (
 // Not matched, as in the SQL backends: IPv6 text with an embedded IPv4 part
 // (::ffff:1.2.3.4), zones (fe80::1%eth0), octets of more than three digits.
 
-const (
-	ipv4Octet = `(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])`
-	ipv4Shape = `^` + ipv4Octet + `(\.` + ipv4Octet + `){3}$`
-	hexGroup  = `[0-9a-f]{1,4}`
+var (
+	ipv4Shape = ipshape.IPv4
+	ipv6Shape = `(?i)` + ipshape.IPv6 // any case
 )
-
-// ipv6Shape accepts the text forms of an IPv6 address in any case: eight
-// groups, or fewer around one :: that stands for at least one zero group.
-var ipv6Shape = func() string {
-	h := hexGroup
-	alts := []string{
-		`(` + h + `:){7}` + h,
-		`(` + h + `:){1,7}:`,
-		`(` + h + `:){1,6}:` + h,
-		`(` + h + `:){1,5}(:` + h + `){1,2}`,
-		`(` + h + `:){1,4}(:` + h + `){1,3}`,
-		`(` + h + `:){1,3}(:` + h + `){1,4}`,
-		`(` + h + `:){1,2}(:` + h + `){1,5}`,
-		h + `:(:` + h + `){1,6}`,
-		`:((:` + h + `){1,7}|:)`,
-	}
-	return `(?i)^(` + strings.Join(alts, "|") + `)$`
-}()
 
 // stripZeros removes the leading zeros of each octet, keeping a lone 0.
 const (
