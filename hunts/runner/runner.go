@@ -380,6 +380,7 @@ type sourceFields struct {
 	entity     [][2]string // key, expression
 	sample     [][2]string
 	columns    []ir.Column
+	read       []ir.Column // every column the source's queries read
 }
 
 func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, set *compiler.Set, claimed map[string]bool) {
@@ -532,6 +533,9 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 			}
 		}
 	}
+	// The columns rules, correlations and findings read: what a
+	// materialized window keeps (the others are only padded as NULL).
+	sf.read = cols[len(psrc.ColumnList()):]
 	singleQ := singleQuery(d, table, sf, singles, rep.Start, rep.End)
 	if singleQ != "" {
 		var ids []string
@@ -721,6 +725,25 @@ func resolveFields(ps pipeline.Set, ls ir.Logsource, table string, psrc pipeline
 	return sf, nil
 }
 
+// projection lists the top-level columns the source's queries read, so
+// that a materialized window copies those and not every column (the large
+// JSON text ones included); * when none is known.
+func (sf *sourceFields) projection() string {
+	seen := map[string]bool{}
+	var names []string
+	for _, c := range sf.read {
+		if len(c.Path) == 0 || seen[strings.ToLower(c.Path[0])] {
+			continue
+		}
+		seen[strings.ToLower(c.Path[0])] = true
+		names = append(names, duckdb.Dialect().QuoteIdent(c.Path[0]))
+	}
+	if len(names) == 0 {
+		return "*"
+	}
+	return strings.Join(names, ", ")
+}
+
 func micros(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
 
 // timeExpr is the event time as a timestamp.
@@ -800,7 +823,7 @@ func (r *runner) hunt(ctx context.Context, src *hunts.Source, table string, psrc
 		kind = "TABLE"
 	}
 	qctx, cancel := r.withTimeout(ctx)
-	err = eng.Exec(qctx, "CREATE "+kind+" "+duckdb.Dialect().Table(table)+" AS SELECT * FROM "+raw+" WHERE "+sf.window(rep.Read, rep.End))
+	err = eng.Exec(qctx, "CREATE "+kind+" "+duckdb.Dialect().Table(table)+" AS SELECT "+sf.projection()+" FROM "+raw+" WHERE "+sf.window(rep.Read, rep.End))
 	cancel()
 	if err != nil {
 		if te := r.timedOut(ctx, err); te != nil {
