@@ -212,3 +212,51 @@ func BenchmarkRuleDuckDBParquet(b *testing.B) {
 	}
 	b.ReportMetric(benchEventCount, "events/op")
 }
+
+// BenchmarkLibraryCompile compiles the shipped rule library (detection
+// rules and correlations, with the DuckDB pipelines of its log sources) for
+// each target.
+func BenchmarkLibraryCompile(b *testing.B) {
+	files, err := sigma.ExpandPaths([]string{"../rules"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ps, err := pipeline.ResolveAll([]string{"cloudtrail", "entra-duckdb", "gcp-duckdb", "cicd-duckdb", "proxy-duckdb"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := map[string][]byte{}
+	for _, f := range files {
+		if data[f], err = os.ReadFile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	type correlationCompiler interface {
+		CompileCorrelation(*ir.Correlation) (string, error)
+	}
+	for _, be := range backends.All() {
+		b.Run(be.Name(), func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				n = 0
+				var rules []*sigma.Rule
+				for f, d := range data {
+					rs, _ := sigma.ParseFile(f, d)
+					rules = append(rules, rs...)
+				}
+				set, _ := compiler.CompileSet(rules, ps)
+				for _, r := range set.Rules {
+					_, _ = be.Compile(r.Rule) // a target may lack the log source's table
+					n++
+				}
+				if cc, ok := be.(correlationCompiler); ok {
+					for _, c := range set.Correlations {
+						_, _ = cc.CompileCorrelation(c.Correlation)
+						n++
+					}
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rules/s")
+		})
+	}
+}
