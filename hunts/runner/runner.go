@@ -767,7 +767,7 @@ func singleQuery(d sql.Dialect, table string, sf *sourceFields, singles []*singl
 	if len(singles) == 0 {
 		return ""
 	}
-	var cols, flags, ors []string
+	var cols, flags, ors, conds []string
 	cols = append(cols, "CAST("+sf.idX+" AS VARCHAR) AS _id", sf.timeExpr()+" AS _time")
 	out := []string{"_id", "_time"}
 	for i, e := range sf.entity {
@@ -781,10 +781,17 @@ func singleQuery(d sql.Dialect, table string, sf *sourceFields, singles []*singl
 	for i, s := range singles {
 		c := "_c" + strconv.Itoa(i)
 		cols = append(cols, "COALESCE(("+s.cond+"), FALSE) AS "+c)
+		conds = append(conds, "("+s.cond+")")
 		flags = append(flags, "CASE WHEN "+c+" THEN "+strconv.Itoa(i)+" END")
 		ors = append(ors, c)
 	}
-	return "WITH c AS (\n  SELECT " + strings.Join(cols, ",\n    ") + "\n  FROM " + d.Table(table) + "\n  WHERE " + sf.window(from, to) + "\n)\n" +
+	// The rows any rule matches are found in a WHERE, where the engine
+	// stops evaluating a condition at its first false part; the flags of
+	// which rules matched are then computed on those rows only. (As
+	// projected columns over every row, every condition was evaluated in
+	// full: three times slower on the benchmark's rules.)
+	return "WITH m AS (\n  SELECT * FROM " + d.Table(table) + "\n  WHERE " + sf.window(from, to) + " AND (" + strings.Join(conds, "\n    OR ") + ")\n),\n" +
+		"c AS (\n  SELECT " + strings.Join(cols, ",\n    ") + "\n  FROM m\n)\n" +
 		"SELECT unnest(list_filter([" + strings.Join(flags, ", ") + "], x -> x IS NOT NULL)) AS _rule, " + strings.Join(out, ", ") +
 		"\nFROM c WHERE " + strings.Join(ors, " OR ")
 }
