@@ -17,8 +17,27 @@ import (
 	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
+	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 	"github.com/tokenhunt/tokenhunt/internal/refeval"
 )
+
+// cloudCorpus is the SigmaHQ cloud and identity rules, compiled as every
+// target's corpus test compiles them; the test is skipped without the
+// corpus.
+func cloudCorpus(t *testing.T) *goldentest.CloudCorpus {
+	t.Helper()
+	corpus, err := goldentest.LoadCloudCorpus("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if corpus == nil {
+		t.Skip("SigmaHQ corpus not found beside the project")
+	}
+	for _, e := range corpus.Errs {
+		t.Errorf("%v", e)
+	}
+	return corpus
+}
 
 func corpusPipelines(t *testing.T) pipeline.Set {
 	t.Helper()
@@ -34,13 +53,8 @@ func corpusPipelines(t *testing.T) pipeline.Set {
 // the CloudTrail pipeline where it applies and same-named columns
 // otherwise.
 func TestCorpusCloudConvertsToDuckDB(t *testing.T) {
-	files := append(corpusFiles(t, "rules", "cloud"), corpusFiles(t, "rules", "identity")...)
-	rules, errs := compiler.Load(files)
-	results, cerrs := compiler.Compile(rules, corpusPipelines(t))
-	errs = append(errs, cerrs...)
-	for _, e := range errs {
-		t.Errorf("%v", e)
-	}
+	corpus := cloudCorpus(t)
+	files, results := corpus.Files, corpus.Results
 	eng := newEngine(t)
 	be := duckdb.New()
 	converted := 0

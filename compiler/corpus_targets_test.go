@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/tokenhunt/tokenhunt/backends"
-	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 )
 
@@ -26,12 +25,8 @@ var minConverted = map[string]int{
 // target, prints the table of counts, and requires each failure to be a
 // positioned *ir.Error that names the target.
 func TestCorpusTargets(t *testing.T) {
-	files := append(corpusFiles(t, "rules", "cloud"), corpusFiles(t, "rules", "identity")...)
-	rules, errs := compiler.Load(files)
-	results, cerrs := compiler.Compile(rules, corpusPipelines(t))
-	for _, e := range append(errs, cerrs...) {
-		t.Errorf("%v", e)
-	}
+	corpus := cloudCorpus(t)
+	files, results := corpus.Files, corpus.Results
 	var table strings.Builder
 	fmt.Fprintf(&table, "%-10s %9s %7s %8s\n", "target", "converted", "errors", "recorded")
 	for _, b := range backends.All() {

@@ -10,9 +10,7 @@ import (
 	"testing"
 
 	"github.com/tokenhunt/tokenhunt/backends/athena"
-	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
-	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
 	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 )
 
@@ -161,32 +159,18 @@ func goldenQueries(t *testing.T) map[string]string {
 // Every rule must convert or fail with a positioned error naming athena.
 func corpusQueries(t *testing.T) map[string]string {
 	t.Helper()
-	var files []string
-	for _, sub := range []string{"cloud", "identity"} {
-		root := filepath.Join(corpusDir, "rules", sub)
-		if _, err := os.Stat(root); err != nil {
-			t.Logf("SigmaHQ corpus not found at %s: its rules are not checked", root)
-			return nil
-		}
-		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yml") {
-				files = append(files, p)
-			}
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	ps, err := pipeline.ResolveAll([]string{"cloudtrail", "../../testdata/pipelines/corpus-keywords.yml"})
+	corpus, err := goldentest.LoadCloudCorpus("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, errs := compiler.Load(files)
-	results, cerrs := compiler.Compile(rules, ps)
-	for _, e := range append(errs, cerrs...) {
+	if corpus == nil {
+		t.Logf("SigmaHQ corpus not found beside the project: its rules are not checked")
+		return nil
+	}
+	for _, e := range corpus.Errs {
 		t.Errorf("%v", e)
 	}
+	results := corpus.Results
 	out := map[string]string{}
 	for _, r := range results {
 		q, err := athena.New().Compile(r.Rule)
@@ -200,8 +184,8 @@ func corpusQueries(t *testing.T) map[string]string {
 		rel, _ := filepath.Rel(corpusDir, r.Source.File)
 		out[rel+" "+r.Rule.ID] = q
 	}
-	if len(out) < len(files)*9/10 {
-		t.Errorf("only %d of %d SigmaHQ cloud and identity rules convert to athena", len(out), len(files))
+	if len(out) < len(corpus.Files)*9/10 {
+		t.Errorf("only %d of %d SigmaHQ cloud and identity rules convert to athena", len(out), len(corpus.Files))
 	}
 	return out
 }

@@ -3,39 +3,14 @@ package bigquery_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tokenhunt/tokenhunt/backends/bigquery"
 	"github.com/tokenhunt/tokenhunt/backends/sql"
-	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
-	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
+	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 )
-
-// corpusDir is the SigmaHQ rule repository shared beside the project.
-const corpusDir = "../../../shared/corpus/sigmahq"
-
-func corpusFiles(t *testing.T, sub ...string) []string {
-	t.Helper()
-	root := filepath.Join(append([]string{corpusDir}, sub...)...)
-	if _, err := os.Stat(root); err != nil {
-		t.Skipf("SigmaHQ corpus not found at %s: %v", root, err)
-	}
-	var files []string
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yml") {
-			files = append(files, p)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
 
 // TestCorpusAnalysesInEmulator converts every SigmaHQ rule under
 // rules/cloud and rules/identity to BigQuery (with the CloudTrail pipeline
@@ -45,16 +20,17 @@ func corpusFiles(t *testing.T, sub ...string) []string {
 // STRUCTs, JSON text as STRING): GoogleSQL's analyser must accept every
 // query.
 func TestCorpusAnalysesInEmulator(t *testing.T) {
-	files := append(corpusFiles(t, "rules", "cloud"), corpusFiles(t, "rules", "identity")...)
-	ps, err := pipeline.ResolveAll([]string{"cloudtrail", "../../testdata/pipelines/corpus-keywords.yml"})
+	corpus, err := goldentest.LoadCloudCorpus("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, errs := compiler.Load(files)
-	results, cerrs := compiler.Compile(rules, ps)
-	for _, e := range append(errs, cerrs...) {
+	if corpus == nil {
+		t.Skip("SigmaHQ corpus not found beside the project")
+	}
+	for _, e := range corpus.Errs {
 		t.Errorf("%v", e)
 	}
+	files, ps, results := corpus.Files, corpus.Pipelines, corpus.Results
 
 	em := startEmulator(t)
 	ctx := context.Background()
