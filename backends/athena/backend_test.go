@@ -12,55 +12,22 @@ import (
 
 	"github.com/tokenhunt/tokenhunt/backends/athena"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/internal/irtest"
 )
 
-// Builders for hand-made IR with resolved columns.
-
-func fld(path ...string) ir.Field {
-	return ir.Field{Name: strings.Join(path, "."), Column: &ir.Column{Path: path}}
-}
-
-func typed(t ir.Type, path ...string) ir.Field {
-	f := fld(path...)
-	f.Column.Type = t
-	return f
-}
-
-func jsonf(col string, keys ...string) ir.Field {
-	return ir.Field{Name: col + "." + strings.Join(keys, "."), Column: &ir.Column{Path: []string{col}, JSON: keys}}
-}
-
+// Builders for hand-made IR with resolved columns (internal/irtest).
 var (
-	star = ir.Part{Kind: ir.Star}
-	one  = ir.Part{Kind: ir.One}
+	fld   = irtest.Field
+	typed = irtest.Typed
+	jsonf = irtest.JSONField
+	pat   = irtest.Pat
+	ci    = irtest.CI
+	cs    = irtest.CS
+	not   = irtest.Not
+	num   = irtest.Num
+	star  = irtest.Star
+	one   = irtest.One
 )
-
-func pat(parts ...any) ir.Pattern {
-	var p ir.Pattern
-	for _, x := range parts {
-		switch x := x.(type) {
-		case string:
-			p = append(p, ir.Part{Kind: ir.Lit, Text: x})
-		case ir.Part:
-			p = append(p, x)
-		}
-	}
-	return p
-}
-
-func ci(f ir.Field, parts ...any) ir.Expr { return ir.Match{Field: f, Pattern: pat(parts...)} }
-
-func cs(f ir.Field, parts ...any) ir.Expr {
-	return ir.Match{Field: f, Pattern: pat(parts...), Cased: true}
-}
-
-func not(e ir.Expr) ir.Expr { return ir.Not{Arg: e} }
-
-func num(f ir.Field, op ir.Op, text string) ir.Expr {
-	var v float64
-	fmt.Sscan(text, &v)
-	return ir.Compare{Field: f, Op: op, Value: ir.NumberValue{Text: text, Float: v}}
-}
 
 func compile(t *testing.T, where ir.Expr) string {
 	t.Helper()

@@ -11,63 +11,23 @@ import (
 
 	"github.com/tokenhunt/tokenhunt/backends/kql"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/internal/irtest"
 )
 
+// Builders for hand-made IR with resolved columns (internal/irtest).
 var (
-	star = ir.Part{Kind: ir.Star}
-	one  = ir.Part{Kind: ir.One}
+	fld   = irtest.Field
+	typed = irtest.Typed
+	jsonf = irtest.JSONField
+	pat   = irtest.Pat
+	ci    = irtest.CI
+	cs    = irtest.CS
+	not   = irtest.Not
+	num   = irtest.Num
+	star  = irtest.Star
+	one   = irtest.One
+	cidr  = irtest.CIDR
 )
-
-// fld is a string column (a struct path when given several names).
-func fld(path ...string) ir.Field { return typed(ir.String, path...) }
-
-func typed(t ir.Type, path ...string) ir.Field {
-	return ir.Field{Name: strings.Join(path, "."), Column: &ir.Column{Path: path, Type: t}}
-}
-
-// jsonf is a key path inside the JSON text of column col.
-func jsonf(col string, keys ...string) ir.Field {
-	return ir.Field{Name: col + "." + strings.Join(keys, "."), Column: &ir.Column{Path: []string{col}, JSON: keys}}
-}
-
-// pat builds a pattern from literal strings and the star and one parts.
-func pat(parts ...any) ir.Pattern {
-	var p ir.Pattern
-	for _, x := range parts {
-		switch x := x.(type) {
-		case string:
-			p = append(p, ir.Part{Kind: ir.Lit, Text: x})
-		case ir.Part:
-			p = append(p, x)
-		}
-	}
-	return p
-}
-
-func ci(f ir.Field, parts ...any) ir.Expr { return ir.Match{Field: f, Pattern: pat(parts...)} }
-func cs(f ir.Field, parts ...any) ir.Expr {
-	return ir.Match{Field: f, Pattern: pat(parts...), Cased: true}
-}
-
-func num(f ir.Field, op ir.Op, text string) ir.Expr {
-	var v float64
-	for _, c := range strings.TrimPrefix(text, "+") {
-		if c >= '0' && c <= '9' {
-			v = v*10 + float64(c-'0')
-		}
-	}
-	return ir.Compare{Field: f, Op: op, Value: ir.NumberValue{Text: text, Float: v}}
-}
-
-func not(e ir.Expr) ir.Expr { return ir.Not{Arg: e} }
-
-func cidr(f ir.Field, prefixes ...string) ir.Expr {
-	c := ir.CIDR{Field: f}
-	for _, p := range prefixes {
-		c.Prefixes = append(c.Prefixes, netip.MustParsePrefix(p))
-	}
-	return c
-}
 
 const (
 	decimal = `@"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$"`
