@@ -1,38 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 )
 
-// huntCLI runs `tokenhunt hunt ARGS` and returns the exit code and output.
+// huntCLI runs `tokenhunt hunt ARGS` through the CLI's entry point.
 func huntCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	root := &cobra.Command{Use: "tokenhunt", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newHunt())
-	var out, errOut bytes.Buffer
-	root.SetArgs(append([]string{"hunt"}, args...))
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	err := root.ExecuteContext(context.Background())
-	switch e := err.(type) {
-	case nil:
-	case *exitError:
-		code = e.code
-		if e.err != nil {
-			errOut.WriteString("tokenhunt: " + e.err.Error() + "\n")
-		}
-	default:
-		code = 2
-		errOut.WriteString("tokenhunt: " + err.Error() + "\n")
-	}
-	return code, out.String(), errOut.String()
+	return cli(t, append([]string{"hunt"}, args...)...)
 }
 
 // A hunt over hand-written records: exit 1 with new findings, then 0 when

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,31 +11,10 @@ import (
 	"github.com/tokenhunt/tokenhunt/internal/redact"
 )
 
-// ingestCLI runs `tokenhunt ingest args...` as run does, adding the
-// command to the root if it is not wired there yet.
+// ingestCLI runs `tokenhunt ingest ARGS` through the CLI's entry point.
 func ingestCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	root := newRoot(&out, &errOut)
-	if c, _, err := root.Find([]string{"ingest"}); err != nil || c.Name() != "ingest" {
-		root.AddCommand(newIngest())
-	}
-	root.SetArgs(append([]string{"ingest"}, args...))
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	err := root.ExecuteContext(context.Background())
-	switch e := err.(type) {
-	case nil:
-	case *exitError:
-		code = e.code
-		if e.err != nil {
-			errOut.WriteString("tokenhunt: " + e.err.Error() + "\n")
-		}
-	default:
-		code = 2
-		errOut.WriteString("tokenhunt: " + err.Error() + "\n")
-	}
-	return code, out.String(), errOut.String()
+	return cli(t, append([]string{"ingest"}, args...)...)
 }
 
 func TestIngestCLI(t *testing.T) {

@@ -1,39 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 )
 
-// scheduleCLI runs `tokenhunt schedule ARGS` and returns the exit code
-// and output.
+// scheduleCLI runs `tokenhunt schedule ARGS` through the CLI's entry point.
 func scheduleCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	root := &cobra.Command{Use: "tokenhunt", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newSchedule())
-	var out, errOut bytes.Buffer
-	root.SetArgs(append([]string{"schedule"}, args...))
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	err := root.ExecuteContext(context.Background())
-	switch e := err.(type) {
-	case nil:
-	case *exitError:
-		code = e.code
-		if e.err != nil {
-			errOut.WriteString("tokenhunt: " + e.err.Error() + "\n")
-		}
-	default:
-		code = 2
-		errOut.WriteString("tokenhunt: " + err.Error() + "\n")
-	}
-	return code, out.String(), errOut.String()
+	return cli(t, append([]string{"schedule"}, args...)...)
 }
 
 // schedule --once hunts a due spec over its watermark window and logs one
