@@ -292,10 +292,7 @@ func (p *parser) match(head string) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.sep("a field"); err != nil {
-		return nil, err
-	}
-	f, err := p.field()
+	f, err := p.sepField("a field")
 	if err != nil {
 		return nil, err
 	}
@@ -361,10 +358,7 @@ func (p *parser) regex(head string, headPos Pos) (Expr, error) {
 			*flag = true
 		}
 	}
-	if err := p.sep("a field"); err != nil {
-		return nil, err
-	}
-	f, err := p.field()
+	f, err := p.sepField("a field")
 	if err != nil {
 		return nil, err
 	}
@@ -390,10 +384,7 @@ func (p *parser) compare() (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.sep("a field"); err != nil {
-		return nil, err
-	}
-	f, err := p.field()
+	f, err := p.sepField("a field")
 	if err != nil {
 		return nil, err
 	}
@@ -427,10 +418,7 @@ func parseNumber(s string) (NumberValue, bool) {
 }
 
 func (p *parser) boolEq() (Expr, error) {
-	if err := p.sep("a field"); err != nil {
-		return nil, err
-	}
-	f, err := p.field()
+	f, err := p.sepField("a field")
 	if err != nil {
 		return nil, err
 	}
@@ -453,10 +441,7 @@ func (p *parser) boolEq() (Expr, error) {
 }
 
 func (p *parser) cidr() (Expr, error) {
-	if err := p.sep("a field"); err != nil {
-		return nil, err
-	}
-	f, err := p.field()
+	f, err := p.sepField("a field")
 	if err != nil {
 		return nil, err
 	}
@@ -511,17 +496,11 @@ func (p *parser) fieldRef() (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.sep("a field"); err != nil {
-		return nil, err
-	}
-	f, err := p.field()
+	f, err := p.sepField("a field")
 	if err != nil {
 		return nil, err
 	}
-	if err := p.sep("the other field"); err != nil {
-		return nil, err
-	}
-	other, err := p.field()
+	other, err := p.sepField("the other field")
 	if err != nil {
 		return nil, err
 	}
@@ -548,10 +527,7 @@ func (p *parser) time() (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.sep("a field"); err != nil {
-		return nil, err
-	}
-	f, err := p.field()
+	f, err := p.sepField("a field")
 	if err != nil {
 		return nil, err
 	}
@@ -755,3 +731,12 @@ func isSegmentStart(r rune) bool {
 func isSegmentRune(r rune) bool { return isSegmentStart(r) || r >= '0' && r <= '9' || r == '-' }
 func isNameStart(r rune) bool   { return isSegmentStart(r) }
 func isNameRune(r rune) bool    { return isSegmentRune(r) || r == '.' }
+
+// sepField reads the separator before a field, then the field; what names
+// the field in the error when the separator is missing.
+func (p *parser) sepField(what string) (Field, error) {
+	if err := p.sep(what); err != nil {
+		return Field{}, err
+	}
+	return p.field()
+}
