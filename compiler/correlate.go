@@ -88,21 +88,97 @@ func CompileSet(rules []*sigma.Rule, ps pipeline.Set) (*Set, ir.Errors) {
 		compiled[r] = res
 		set.Rules = append(set.Rules, res)
 	}
+	// Correlations are linked in dependency order: a correlation that
+	// names another (chaining) links after it and shares its result.
+	l := &linker{byRef: byRef, compiled: compiled, ps: ps, linked: map[*sigma.Rule]*ir.Correlation{}, state: map[*sigma.Rule]int{}}
 	for _, c := range correlations {
 		if c.Correlation == nil {
 			continue
 		}
-		corr, es := linkCorrelation(c, byRef, compiled, ps)
-		errs = append(errs, es...)
-		if corr != nil {
+		if corr := l.link(c); corr != nil {
 			set.Correlations = append(set.Correlations, &CorrelationResult{Source: c, Correlation: corr})
 		}
 	}
+	errs = append(errs, l.errs...)
 	errs.Sort()
 	return set, errs
 }
 
-func linkCorrelation(c *sigma.Rule, byRef map[string]*sigma.Rule, compiled map[*sigma.Rule]*Result, ps pipeline.Set) (*ir.Correlation, ir.Errors) {
+// Outermost returns the correlations of the set that no other correlation
+// of the set names (chains are printed and run from these), in order.
+func (s *Set) Outermost() []*CorrelationResult {
+	named := map[*ir.Correlation]bool{}
+	for _, cr := range s.Correlations {
+		for _, b := range cr.Correlation.Bases {
+			if b.Correlation != nil {
+				named[b.Correlation] = true
+			}
+		}
+	}
+	var out []*CorrelationResult
+	for _, cr := range s.Correlations {
+		if !named[cr.Correlation] {
+			out = append(out, cr)
+		}
+	}
+	return out
+}
+
+// linker links correlations depth first over their chains, each once.
+type linker struct {
+	byRef    map[string]*sigma.Rule
+	compiled map[*sigma.Rule]*Result
+	ps       pipeline.Set
+	linked   map[*sigma.Rule]*ir.Correlation
+	state    map[*sigma.Rule]int // 1 while linking (on the stack), 2 when done
+	stack    []*sigma.Rule
+	errs     ir.Errors
+}
+
+// link returns the linked correlation c, nil when it (or a rule it names)
+// has errors; each correlation's errors are reported once.
+func (l *linker) link(c *sigma.Rule) *ir.Correlation {
+	if l.state[c] == 2 {
+		return l.linked[c]
+	}
+	l.state[c] = 1
+	l.stack = append(l.stack, c)
+	corr, es := linkCorrelation(c, l.byRef, l.compiled, l.ps, l.inner)
+	l.stack = l.stack[:len(l.stack)-1]
+	l.state[c] = 2
+	l.errs = append(l.errs, es...)
+	l.linked[c] = corr
+	return corr
+}
+
+// inner links the correlation target that c names at ref; ok is false
+// after an error (reported at ref for a cycle, else by target itself).
+func (l *linker) inner(c *sigma.Rule, ref sigma.Ref, target *sigma.Rule) (corr *ir.Correlation, err *ir.Error) {
+	if l.state[target] == 1 {
+		var path []string
+		for i := len(l.stack) - 1; i >= 0; i-- {
+			path = append([]string{ruleRef(l.stack[i])}, path...)
+			if l.stack[i] == target {
+				break
+			}
+		}
+		path = append(path, ruleRef(target))
+		return nil, &ir.Error{Pos: ref.Pos, RuleID: c.ID, Msg: fmt.Sprintf("correlations form a cycle: %s", strings.Join(path, " -> ")), Hint: "a correlation cannot count its own firings, directly or through others: remove one of these references"}
+	}
+	return l.link(target), nil
+}
+
+func ruleRef(r *sigma.Rule) string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.ID
+}
+
+// innerFunc links a correlation that another names; see linker.inner.
+type innerFunc func(c *sigma.Rule, ref sigma.Ref, target *sigma.Rule) (*ir.Correlation, *ir.Error)
+
+func linkCorrelation(c *sigma.Rule, byRef map[string]*sigma.Rule, compiled map[*sigma.Rule]*Result, ps pipeline.Set, inner innerFunc) (*ir.Correlation, ir.Errors) {
 	var errs ir.Errors
 	errf := func(pos ir.Pos, hint, format string, args ...any) {
 		e := ir.Errorf(pos, c.ID, format, args...)
@@ -141,7 +217,14 @@ func linkCorrelation(c *sigma.Rule, byRef map[string]*sigma.Rule, compiled map[*
 			errf(ref.Pos, "name a rule of the rule set by its id or name (rules in other files must be given on the command line too)", "correlation names unknown rule %q", ref.Name)
 			continue
 		case target.Kind == sigma.Correlation:
-			errf(ref.Pos, "correlate the base rules directly", "chaining correlations (%q is a correlation) is not supported yet", ref.Name)
+			if target.Correlation == nil {
+				continue // its own errors are reported
+			}
+			base, es := chainBase(c, ref, target, inner)
+			errs = append(errs, es...)
+			if base != nil {
+				out.Bases = append(out.Bases, base)
+			}
 			continue
 		case target.Kind != sigma.Detection:
 			errf(ref.Pos, "", "correlation names %q, which is not a detection rule", ref.Name)
@@ -221,6 +304,64 @@ func linkCorrelation(c *sigma.Rule, byRef map[string]*sigma.Rule, compiled map[*
 		return nil, errs
 	}
 	return out, nil
+}
+
+// chainBase is the base of correlation c that names the correlation target
+// at ref: the fields c reads (group-by through aliases, value, terms) must
+// be group-by names of the inner correlation, its firings' only fields.
+func chainBase(c *sigma.Rule, ref sigma.Ref, target *sigma.Rule, inner innerFunc) (*ir.Base, ir.Errors) {
+	innerCorr, cerr := inner(c, ref, target)
+	if cerr != nil {
+		return nil, ir.Errors{cerr}
+	}
+	if innerCorr == nil {
+		return nil, nil // the inner correlation's own errors are reported
+	}
+	spec := c.Correlation
+	var errs ir.Errors
+	field := func(name string, pos ir.Pos) ir.Field {
+		if innerCorr.GroupIndex(name) < 0 {
+			hint := "a correlation's events have no fields but its group-by, and " + ruleRef(target) + " has no group-by"
+			if len(innerCorr.GroupBy) > 0 {
+				hint = "a correlation's events have its group-by fields only: " + strings.Join(innerCorr.GroupBy, ", ") + "; name one, through aliases if the other rules spell it differently"
+			}
+			errs = append(errs, &ir.Error{Pos: pos, RuleID: c.ID, Msg: fmt.Sprintf("field %q is not a group-by field of correlation %q", name, ref.Name), Hint: hint})
+		}
+		return ir.Field{Name: name, Pos: pos, Column: &ir.Column{Path: []string{name}, Type: ir.String}}
+	}
+	base := &ir.Base{Correlation: innerCorr}
+	for _, g := range spec.GroupBy {
+		name, pos := g.Name, ref.Pos
+		for _, a := range spec.Aliases {
+			if a.Name != g.Name {
+				continue
+			}
+			f, ok := a.Fields[ref.Name]
+			if !ok {
+				f, ok = a.Fields[target.ID]
+			}
+			if !ok && target.Name != "" {
+				f, ok = a.Fields[target.Name]
+			}
+			if !ok {
+				errs = append(errs, &ir.Error{Pos: a.Pos, RuleID: c.ID, Msg: fmt.Sprintf("alias %q does not cover rule %q", a.Name, ref.Name), Hint: fmt.Sprintf("add %s: FIELD under aliases.%s", ref.Name, a.Name)})
+				continue
+			}
+			name, pos = f.Name, f.Pos
+		}
+		base.Group = append(base.Group, field(name, pos))
+	}
+	if spec.Field.Name != "" {
+		v := field(spec.Field.Name, spec.Field.Pos)
+		base.Value = &v
+	}
+	for _, t := range spec.Fields {
+		base.Terms = append(base.Terms, field(t.Name, t.Pos))
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return base, nil
 }
 
 // resolveFields maps field names as a base rule's pipelines do.

@@ -44,7 +44,7 @@ func runCorrelation(t *testing.T, eng *duckdb.Engine, c *ir.Correlation, events 
 		t.Fatal(err)
 	}
 	var cols []ir.Column
-	for _, b := range c.Bases {
+	for _, b := range c.RuleBases() {
 		cols = append(cols, sql.Columns(b.Rule.Where)...)
 		for _, f := range append(append([]ir.Field{b.Time, b.ID}, b.Group...), b.Terms...) {
 			cols = append(cols, *f.Column)
@@ -65,7 +65,18 @@ func runCorrelation(t *testing.T, eng *duckdb.Engine, c *ir.Correlation, events 
 	if err != nil {
 		t.Fatalf("%v\n%s", err, q)
 	}
-	db = []string{}
+	db = findingLines(c, rows)
+	ref, err = corrtest.Reference(c, "ev", decoded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, ref
+}
+
+// findingLines reads the rows of a correlation query as findings, one
+// line each (refeval.Finding.String), sorted.
+func findingLines(c *ir.Correlation, rows []map[string]any) []string {
+	db := []string{}
 	for _, row := range rows {
 		f := refeval.Finding{Value: toFloat(row["value"])}
 		for _, name := range append(append([]string(nil), c.GroupBy...), c.TermNames...) {
@@ -82,11 +93,7 @@ func runCorrelation(t *testing.T, eng *duckdb.Engine, c *ir.Correlation, events 
 		db = append(db, f.String())
 	}
 	sort.Strings(db)
-	ref, err = corrtest.Reference(c, "ev", decoded)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db, ref
+	return db
 }
 
 func toFloat(v any) float64 {
@@ -157,5 +164,35 @@ func TestCorrelationProperty(t *testing.T) {
 		if fired < 3 {
 			t.Errorf("%s fired in only %d of 12 rounds: the generator does not exercise it", pr.Name, fired)
 		}
+	}
+}
+
+// TestChainErrors: a correlation over another reads only the inner
+// group-by names, and a cycle is refused, each at the reference that
+// causes it.
+func TestChainErrors(t *testing.T) {
+	inner := "title: inner\nid: 00000000-0000-4000-8000-0000000000e1\nname: inner\ncorrelation:\n  type: event_count\n  rules: [rule_a]\n  group-by: [user]\n  timespan: 5m\n  condition: {gte: 2}\n---\n"
+	for _, tt := range []struct{ name, rule, want string }{
+		{"self reference", "title: self\nid: 00000000-0000-4000-8000-0000000000e2\nname: self\ncorrelation:\n  type: event_count\n  rules: [self]\n  timespan: 5m\n  condition: {gte: 2}\n",
+			`corr_rules.yml:30:11: rule 00000000-0000-4000-8000-0000000000e2: correlations form a cycle: self -> self`},
+		{"value field", inner + "title: outer\nid: 00000000-0000-4000-8000-0000000000e3\ncorrelation:\n  type: value_count\n  rules: [inner]\n  group-by: [user]\n  timespan: 1h\n  condition: {gte: 2, field: ip}\n",
+			`corr_rules.yml:42:30: rule 00000000-0000-4000-8000-0000000000e3: field "ip" is not a group-by field of correlation "inner" (a correlation's events have its group-by fields only: user;`},
+		{"alias", inner + "title: outer\nid: 00000000-0000-4000-8000-0000000000e4\ncorrelation:\n  type: temporal\n  rules: [inner, rule_b]\n  group-by: [who]\n  aliases:\n    who:\n      inner: name\n      rule_b: user\n  timespan: 1h\n",
+			`rule 00000000-0000-4000-8000-0000000000e4: field "name" is not a group-by field of correlation "inner"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := corrtest.Compile(tt.rule, corrtest.Pipeline("ev", true))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+	// Mixed with a base rule, through an alias, it compiles.
+	c, err := corrtest.Compile(inner+"title: outer\nid: 00000000-0000-4000-8000-0000000000e5\ncorrelation:\n  type: temporal_ordered\n  rules: [inner, rule_b]\n  group-by: [who]\n  aliases:\n    who:\n      inner: user\n      rule_b: user\n  timespan: 1h\n", corrtest.Pipeline("ev", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []string{c.Bases[0].Correlation.Ref(), c.Bases[0].Group[0].Name, c.Bases[1].Rule.ID}; !cmp.Equal(got, []string{"00000000-0000-4000-8000-0000000000e1", "user", "00000000-0000-4000-8000-00000000000b"}) {
+		t.Errorf("bases: got %v", got)
 	}
 }

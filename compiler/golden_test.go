@@ -55,9 +55,9 @@ func TestGolden(t *testing.T) {
 }
 
 // compileCase runs the front end, the case's pipeline and every backend,
-// and returns the generated sections and the compiled rule (nil for an
-// error case or a correlation).
-func compileCase(t *testing.T, c *goldentest.Case) (map[string]string, *ir.Rule, pipeline.Set) {
+// and returns the generated sections and the compiled rule or correlation
+// (both nil for an error case).
+func compileCase(t *testing.T, c *goldentest.Case) (map[string]string, *ir.Rule, *ir.Correlation, pipeline.Set) {
 	t.Helper()
 	set, ps, errs, err := c.Compile()
 	if err != nil {
@@ -66,11 +66,12 @@ func compileCase(t *testing.T, c *goldentest.Case) (map[string]string, *ir.Rule,
 	out := map[string]string{}
 	if len(errs) > 0 {
 		out["error"] = errs.Error() + "\n"
-		return out, nil, ps
+		return out, nil, nil, ps
 	}
-	if len(set.Correlations) == 1 {
-		// A correlation case: its base rules are printed inside it.
-		corr := set.Correlations[0].Correlation
+	if top := set.Outermost(); len(top) == 1 {
+		// A correlation case: its base rules (and chained inner
+		// correlations) are printed inside it.
+		corr := top[0].Correlation
 		out["ir"] = ir.FormatCorrelation(corr)
 		for _, b := range backends.All() {
 			cc, ok := b.(interface {
@@ -87,7 +88,7 @@ func compileCase(t *testing.T, c *goldentest.Case) (map[string]string, *ir.Rule,
 			}
 			out[b.Name()] = q + "\n"
 		}
-		return out, nil, ps
+		return out, nil, corr, ps
 	}
 	if len(set.Rules) != 1 {
 		t.Fatalf("want one rule or one correlation, got %d rules and %d correlations", len(set.Rules), len(set.Correlations))
@@ -102,14 +103,14 @@ func compileCase(t *testing.T, c *goldentest.Case) (map[string]string, *ir.Rule,
 		}
 		out[b.Name()] = q + "\n"
 	}
-	return out, r, ps
+	return out, r, nil, ps
 }
 
 func runGolden(t *testing.T, eng *duckdb.Engine, c *goldentest.Case) {
 	if _, ok := c.Sections["rule.yml"]; !ok {
 		t.Fatal("no rule.yml section")
 	}
-	got, rule, ps := compileCase(t, c)
+	got, rule, corr, ps := compileCase(t, c)
 	if *update {
 		writeGolden(t, c, got)
 	} else {
@@ -123,6 +124,12 @@ func runGolden(t *testing.T, eng *duckdb.Engine, c *goldentest.Case) {
 		if err := parsesInDuckDB(eng, q); err != nil {
 			t.Errorf("DuckDB does not parse the query: %v", err)
 		}
+	}
+	if corr != nil {
+		if _, ok := c.Sections["events"]; ok {
+			runGoldenCorrelation(t, eng, c, ps, corr, got["duckdb"])
+		}
+		return
 	}
 	want, hasEvents := c.Matches()
 	if !hasEvents {
@@ -145,6 +152,66 @@ func runGolden(t *testing.T, eng *duckdb.Engine, c *goldentest.Case) {
 	db := duckdbMatches(t, eng, ps, rule, got["duckdb"], eventsFile)
 	if diff := cmp.Diff(want, db); diff != "" {
 		t.Errorf("DuckDB matches (-want +got):\n%s\nquery: %s", diff, got["duckdb"])
+	}
+}
+
+// runGoldenCorrelation runs a correlation case's DuckDB query over its
+// events (every table its base rules read holds them all) and the
+// reference evaluator, and both must return exactly the hand-written
+// findings section (refeval.Finding.String lines; "(none)" for none).
+func runGoldenCorrelation(t *testing.T, eng *duckdb.Engine, c *goldentest.Case, ps pipeline.Set, corr *ir.Correlation, query string) {
+	t.Helper()
+	want, ok := c.Findings()
+	if !ok {
+		t.Fatal("events without a hand-written findings section")
+	}
+	eventsFile := c.EventsFile(goldenDir)
+	events, err := goldentest.ReadEvents(eventsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := map[string][]map[string]any{}
+	columns := map[string][]ir.Column{}
+	for _, b := range corr.RuleBases() {
+		src := ps.Source(b.Rule.Logsource)
+		if _, ok := tables[b.Rule.Table]; !ok {
+			tables[b.Rule.Table] = events
+			columns[b.Rule.Table] = src.ColumnList()
+		}
+		columns[b.Rule.Table] = append(columns[b.Rule.Table], sql.Columns(b.Rule.Where)...)
+		fields := append(append([]ir.Field{b.Time, b.ID}, b.Group...), b.Terms...)
+		if b.Value != nil {
+			fields = append(fields, *b.Value)
+		}
+		for _, f := range fields {
+			columns[b.Rule.Table] = append(columns[b.Rule.Table], *f.Column)
+		}
+	}
+	ctx := context.Background()
+	for _, b := range corr.RuleBases() {
+		src := ps.Source(b.Rule.Logsource)
+		if err := eng.Register(ctx, b.Rule.Table, []string{eventsFile}, duckdb.Options{JSONText: src.JSONColumns, Columns: columns[b.Rule.Table], Materialize: true}); err != nil {
+			t.Fatalf("register %s: %v", eventsFile, err)
+		}
+	}
+	found, err := refeval.Correlate(corr, tables)
+	if err != nil {
+		t.Fatalf("reference evaluator: %v", err)
+	}
+	ref := []string{}
+	for _, f := range found {
+		ref = append(ref, f.String())
+	}
+	sort.Strings(ref)
+	if diff := cmp.Diff(want, ref); diff != "" {
+		t.Errorf("reference evaluator findings (-want +got):\n%s", diff)
+	}
+	rows, err := eng.Query(ctx, query)
+	if err != nil {
+		t.Fatalf("query failed: %v\n%s", err, query)
+	}
+	if diff := cmp.Diff(want, findingLines(corr, rows)); diff != "" {
+		t.Errorf("DuckDB findings (-want +got):\n%s\nquery: %s", diff, query)
 	}
 }
 

@@ -38,7 +38,7 @@ func duckdbFiles(items []*item, opt Options) ([]File, ir.Errors) {
 		if it.Rule != nil {
 			sources[it.Rule.Table] = source{it.Rule.Logsource, it.Rule.Table}
 		} else {
-			for _, base := range it.Corr.Bases {
+			for _, base := range it.Corr.RuleBases() {
 				sources[base.Rule.Table] = source{base.Rule.Logsource, base.Rule.Table}
 			}
 		}

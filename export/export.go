@@ -93,7 +93,7 @@ func (it *item) tables() []string {
 		return []string{it.Rule.Table}
 	}
 	var out []string
-	for _, b := range it.Corr.Bases {
+	for _, b := range it.Corr.RuleBases() {
 		if !slices.Contains(out, b.Rule.Table) {
 			out = append(out, b.Rule.Table)
 		}
@@ -107,7 +107,10 @@ func (it *item) logsource() ir.Logsource {
 	if it.Rule != nil {
 		return it.Rule.Logsource
 	}
-	return it.Corr.Bases[0].Rule.Logsource
+	if bs := it.Corr.RuleBases(); len(bs) > 0 {
+		return bs[0].Rule.Logsource
+	}
+	return ir.Logsource{}
 }
 
 // span is how far back a correlation looks beyond the run interval.
@@ -115,7 +118,7 @@ func (it *item) span() time.Duration {
 	if it.Corr == nil {
 		return 0
 	}
-	return max(it.Corr.Timespan, it.Corr.Lookback)
+	return it.Corr.Reach()
 }
 
 // StableID is the UUID version 5 of a rule id in tokenhunt's namespace: the
@@ -191,11 +194,18 @@ type backend interface {
 func compileItems(set *compiler.Set, opt Options) ([]*item, ir.Errors) {
 	be := backendFor(opt.Target)
 	var errs ir.Errors
+	// Base rules and chained inner correlations are exported inside the
+	// correlation that names them, on their own only with generate: true.
 	inside := map[*ir.Rule]bool{}
+	insideCorr := map[*ir.Correlation]bool{}
 	for _, c := range set.Correlations {
 		if !c.Correlation.Generate {
 			for _, b := range c.Correlation.Bases {
-				inside[b.Rule] = true
+				if b.Correlation != nil {
+					insideCorr[b.Correlation] = true
+				} else {
+					inside[b.Rule] = true
+				}
 			}
 		}
 	}
@@ -220,16 +230,27 @@ func compileItems(set *compiler.Set, opt Options) ([]*item, ir.Errors) {
 		items = append(items, &item{ID: r.Rule.ID, Title: r.Rule.Title, Level: r.Rule.Level, Status: r.Rule.Status,
 			Description: r.Rule.Description, Tags: r.Rule.Tags, File: relPath(opt.Root, r.Source.File), Pos: r.Rule.Pos, Rule: r.Rule, Query: q})
 	}
-	for _, cr := range set.Correlations {
-		c := cr.Correlation
+	var qualifyCorr func(c *ir.Correlation) *ir.Correlation
+	qualifyCorr = func(c *ir.Correlation) *ir.Correlation {
 		qc := *c
 		qc.Bases = nil
 		for _, b := range c.Bases {
 			qb := *b
-			qb.Rule = qualify(b.Rule)
+			if b.Correlation != nil {
+				qb.Correlation = qualifyCorr(b.Correlation)
+			} else {
+				qb.Rule = qualify(b.Rule)
+			}
 			qc.Bases = append(qc.Bases, &qb)
 		}
-		q, err := be.CompileCorrelation(&qc)
+		return &qc
+	}
+	for _, cr := range set.Correlations {
+		c := cr.Correlation
+		if insideCorr[c] {
+			continue
+		}
+		q, err := be.CompileCorrelation(qualifyCorr(c))
 		if err != nil {
 			errs = append(errs, asErrors(err, c.Pos, c.ID)...)
 			continue

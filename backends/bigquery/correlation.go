@@ -57,7 +57,7 @@ func (Backend) CompileCorrelation(c *ir.Correlation) (string, error) {
 	if c == nil {
 		return "", &ir.Error{Msg: "bigquery: no correlation to compile"}
 	}
-	for _, b := range c.Bases {
+	for _, b := range c.RuleBases() {
 		if b == nil || b.Rule == nil {
 			continue // SelectCorrelation reports it
 		}

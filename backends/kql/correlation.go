@@ -31,7 +31,7 @@ func (Backend) CompileCorrelation(c *ir.Correlation) (string, error) {
 	if c == nil {
 		return "", &ir.Error{Msg: "kql: no correlation to compile"}
 	}
-	cp := &corrPrinter{c: c}
+	cp := &corrPrinter{c: c, active: map[*ir.Correlation]bool{}}
 	return cp.query()
 }
 
@@ -40,51 +40,27 @@ type corrPrinter struct {
 	// keys are the columns a group (and for new_terms its terms) is
 	// partitioned by; groups the group columns alone.
 	groups, terms []string
+	// pre prefixes the let names of an inner correlation of a chain
+	// ("" for the outermost: _e, _f; "b0_" for the inner one of base 0:
+	// _b0_e, _b0_f).
+	pre string
+	// active holds the correlations being printed, against cycles.
+	active map[*ir.Correlation]bool
 }
 
 func (p *corrPrinter) errorf(hint, format string, args ...any) *ir.Error {
 	return &ir.Error{Pos: p.c.Pos, RuleID: p.c.ID, Msg: "kql: " + fmt.Sprintf(format, args...), Hint: hint}
 }
 
+// name is the let name of a step of this level.
+func (p *corrPrinter) name(s string) string { return "_" + p.pre + s }
+
 func (p *corrPrinter) query() (string, error) {
 	c := p.c
-	if len(c.Bases) == 0 {
-		return "", p.errorf("", "correlation has no base rules")
-	}
-	if c.Type != ir.NewTerms && c.Timespan <= 0 {
-		return "", p.errorf("give the correlation a timespan", "%s needs a positive timespan", c.Type)
-	}
-	if c.Type == ir.NewTerms && c.Lookback <= 0 {
-		return "", p.errorf("give the correlation a lookback", "new_terms needs a positive lookback")
-	}
-	if c.Timespan%time.Microsecond != 0 || c.Lookback%time.Microsecond != 0 {
-		return "", p.errorf("use whole microseconds", "timespan %s or lookback %s is not a whole number of microseconds", c.Timespan, c.Lookback)
-	}
-	seen := map[string]bool{}
-	for _, n := range resultColumns {
-		seen[n] = true
-	}
-	for _, n := range append(append([]string(nil), c.GroupBy...), c.TermNames...) {
-		if seen[n] {
-			return "", p.errorf("rename the group-by field with an alias", "the result column %q is named twice (a group-by or new_terms field named as a result column)", n)
-		}
-		seen[n] = true
-		if err := checkText(n); err != nil {
-			return "", p.errorf("", "column name %q %v", n, err)
-		}
-	}
-	for i := range c.GroupBy {
-		p.groups = append(p.groups, "_g"+strconv.Itoa(i))
-	}
-	for i := range c.TermNames {
-		p.terms = append(p.terms, "_t"+strconv.Itoa(i))
-	}
-	events, err := p.events()
-	if err != nil {
+	var b strings.Builder
+	if err := p.firings(&b); err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	b.WriteString("let _e = materialize(" + events + ");\n")
 	if c.Type == ir.NewTerms {
 		p.newTerms(&b)
 		return b.String(), nil
@@ -92,27 +68,6 @@ func (p *corrPrinter) query() (string, error) {
 	span := c.Timespan.Microseconds()
 	keys := p.keys()
 	on := strings.Join(keys, ", ")
-	switch c.Type {
-	case ir.TemporalOrdered:
-		// _s is the latest start of a chain of events of bases 0..k, in
-		// order, ending at the row: a self-join per base over the window
-		// (chains that start outside the last event's window cannot fire).
-		fmt.Fprintf(&b, "let _c0 = _e | where _base == 0 | project %s, _us, _id, _base, _s = _us;\n", on)
-		for k := 1; k < len(c.Bases); k++ {
-			fmt.Fprintf(&b, "let _c%d = _e\n| where _base == %d\n| join kind=inner (_c%d | project %s, _us2 = _us, _s2 = _s) on %s\n| where _us2 > _us - %d and _us2 <= _us\n| summarize _s = max(_s2) by %s, _us, _id, _base;\n",
-				k, k, k-1, on, on, span, on)
-		}
-		fmt.Fprintf(&b, "let _f = _c%d | where _s > _us - %d;\n", len(c.Bases)-1, span)
-	default:
-		agg, err := p.aggregate("2")
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(&b, "let _f = _e\n| join kind=inner (_e | project %s, _us2 = _us, _id2 = _id, _base2 = _base, _v2 = _v, _vp2 = _vp, _num2 = _num, _rn2 = _rn) on %s\n| where _us2 > _us - %d and _us2 <= _us\n",
-			on, on, span)
-		agg.print(&b, on+", _us, _id, _base", "_agg")
-		fmt.Fprintf(&b, "| where %s;\n", p.thresholds("_agg"))
-	}
 	// Runs: consecutive firings of a group less than a timespan apart.
 	same := "row_number() > 1"
 	for _, k := range keys {
@@ -134,6 +89,141 @@ func (p *corrPrinter) query() (string, error) {
 		"value", "event_count", fmt.Sprintf("event_ids = array_slice(_ids, 0, %d)", maxEventIDs-1))
 	fmt.Fprintf(&b, "| project %s\n| sort by fired_at asc%s", strings.Join(out, ", "), p.orderGroups())
 	return b.String(), nil
+}
+
+// firings writes the let statements of this level (an inner level's
+// first) from its events (_e) to its firing rows (_f; for new_terms the
+// new distinct times _n, and for an inner level _f, the events at them).
+func (p *corrPrinter) firings(b *strings.Builder) error {
+	c := p.c
+	if p.active[c] {
+		return p.errorf("", "correlation %s reads its own firings (a cycle of chained correlations)", c.Ref())
+	}
+	p.active[c] = true
+	defer delete(p.active, c)
+	if len(c.Bases) == 0 {
+		return p.errorf("", "correlation has no base rules")
+	}
+	if c.Type != ir.NewTerms && c.Timespan <= 0 {
+		return p.errorf("give the correlation a timespan", "%s needs a positive timespan", c.Type)
+	}
+	if c.Type == ir.NewTerms && c.Lookback <= 0 {
+		return p.errorf("give the correlation a lookback", "new_terms needs a positive lookback")
+	}
+	if c.Timespan%time.Microsecond != 0 || c.Lookback%time.Microsecond != 0 {
+		return p.errorf("use whole microseconds", "timespan %s or lookback %s is not a whole number of microseconds", c.Timespan, c.Lookback)
+	}
+	seen := map[string]bool{}
+	for _, n := range resultColumns {
+		seen[n] = true
+	}
+	for _, n := range append(append([]string(nil), c.GroupBy...), c.TermNames...) {
+		if seen[n] {
+			return p.errorf("rename the group-by field with an alias", "the result column %q is named twice (a group-by or new_terms field named as a result column)", n)
+		}
+		seen[n] = true
+		if err := checkText(n); err != nil {
+			return p.errorf("", "column name %q %v", n, err)
+		}
+	}
+	for i := range c.GroupBy {
+		p.groups = append(p.groups, "_g"+strconv.Itoa(i))
+	}
+	for i := range c.TermNames {
+		p.terms = append(p.terms, "_t"+strconv.Itoa(i))
+	}
+	events, err := p.events(b)
+	if err != nil {
+		return err
+	}
+	e, f := p.name("e"), p.name("f")
+	b.WriteString("let " + e + " = materialize(" + events + ");\n")
+	if c.Type == ir.NewTerms {
+		p.newTimes(b)
+		if p.pre != "" {
+			fmt.Fprintf(b, "let %s = %s\n| join kind=inner (%s) on %s, _us;\n", f, p.name("n"), e, strings.Join(append(append([]string(nil), p.keys()...), p.terms...), ", "))
+		}
+		return nil
+	}
+	span := c.Timespan.Microseconds()
+	on := strings.Join(p.keys(), ", ")
+	switch c.Type {
+	case ir.TemporalOrdered:
+		// _s is the latest start of a chain of events of bases 0..k, in
+		// order, ending at the row: a self-join per base over the window
+		// (chains that start outside the last event's window cannot fire).
+		fmt.Fprintf(b, "let %s = %s | where _base == 0 | project %s, _us, _id, _base, _s = _us;\n", p.name("c0"), e, on)
+		for k := 1; k < len(c.Bases); k++ {
+			fmt.Fprintf(b, "let %s = %s\n| where _base == %d\n| join kind=inner (%s | project %s, _us2 = _us, _s2 = _s) on %s\n| where _us2 > _us - %d and _us2 <= _us\n| summarize _s = max(_s2) by %s, _us, _id, _base;\n",
+				p.name("c"+strconv.Itoa(k)), e, k, p.name("c"+strconv.Itoa(k-1)), on, on, span, on)
+		}
+		fmt.Fprintf(b, "let %s = %s | where _s > _us - %d;\n", f, p.name("c"+strconv.Itoa(len(c.Bases)-1)), span)
+	default:
+		agg, err := p.aggregate("2")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "let %s = %s\n| join kind=inner (%s | project %s, _us2 = _us, _id2 = _id, _base2 = _base, _v2 = _v, _vp2 = _vp, _num2 = _num, _rn2 = _rn) on %s\n| where _us2 > _us - %d and _us2 <= _us\n",
+			f, e, e, on, on, span)
+		agg.print(b, on+", _us, _id, _base", "_agg")
+		fmt.Fprintf(b, "| where %s;\n", p.thresholds("_agg"))
+	}
+	return nil
+}
+
+// chained writes the let statements of the inner correlation of base i
+// and returns its firings as events of this level: base i, the firing
+// time, the id "<inner ref>:" + event id and the inner group keys that
+// this level reads as group, value and terms. An event that several inner
+// base rules matched fires once.
+func (p *corrPrinter) chained(b *strings.Builder, i int, base *ir.Base) (string, error) {
+	inner := &corrPrinter{c: base.Correlation, pre: p.pre + "b" + strconv.Itoa(i) + "_", active: p.active}
+	if err := inner.firings(b); err != nil {
+		return "", err
+	}
+	if len(base.Group) != len(p.c.GroupBy) || len(base.Terms) != len(p.c.TermNames) {
+		return "", p.errorf("", "base %d has %d group fields and %d terms for %d and %d", i+1, len(base.Group), len(base.Terms), len(p.c.GroupBy), len(p.c.TermNames))
+	}
+	innerKey := func(f ir.Field) (string, error) {
+		k := base.Correlation.GroupIndex(f.Name)
+		if k < 0 {
+			return "", p.errorf("", "field %s is not a group-by field of correlation %s", f.Name, base.Correlation.Ref())
+		}
+		return inner.groups[k], nil
+	}
+	cols := []string{
+		"_base = " + strconv.Itoa(i),
+		"_us",
+		"_id = strcat(" + Quote(base.Correlation.Ref()+":") + ", _id)",
+		"_ok = true",
+	}
+	if len(base.Group) == 0 {
+		cols = append(cols, "_k = 0")
+	}
+	for j, g := range base.Group {
+		x, err := innerKey(g)
+		if err != nil {
+			return "", err
+		}
+		cols = append(cols, p.groups[j]+" = "+x)
+	}
+	if base.Value != nil {
+		x, err := innerKey(*base.Value)
+		if err != nil {
+			return "", err
+		}
+		cols = append(cols, "_v = substring("+x+", 1)", "_vp = isnotempty("+x+")")
+	} else {
+		cols = append(cols, `_v = ""`, "_vp = false")
+	}
+	for j, f := range base.Terms {
+		x, err := innerKey(f)
+		if err != nil {
+			return "", err
+		}
+		cols = append(cols, p.terms[j]+" = "+x)
+	}
+	return inner.name("f") + "\n| project " + strings.Join(cols, ", ") + "\n| distinct *", nil
 }
 
 // keys are the join and partition columns: the group columns, or a
@@ -173,10 +263,18 @@ func fromMicros(x string) string { return "unixtime_microseconds_todatetime(" + 
 // epoch_us), _id, the group keys _g<i>, the value _v with _vp (the value
 // is there), the term keys _t<i>; then _rn (the first row of an event id
 // in its group, by base) and _num (_v read as a decimal number).
-func (p *corrPrinter) events() (string, error) {
+func (p *corrPrinter) events(b *strings.Builder) (string, error) {
 	c := p.c
 	var subs []string
 	for i, base := range c.Bases {
+		if base != nil && base.Correlation != nil {
+			sub, err := p.chained(b, i, base)
+			if err != nil {
+				return "", err
+			}
+			subs = append(subs, sub)
+			continue
+		}
 		if base == nil || base.Rule == nil {
 			return "", p.errorf("", "base rule %d is missing", i)
 		}
@@ -337,9 +435,9 @@ func (p *corrPrinter) thresholds(x string) string {
 	return strings.Join(parts, " and ")
 }
 
-// newTerms prints the new_terms findings: one per matched row whose terms
-// no earlier event of its group had within [t - lookback, t).
-func (p *corrPrinter) newTerms(b *strings.Builder) {
+// newTimes writes _n: the distinct times of each group and terms whose
+// terms no earlier event of the group had within [t - lookback, t).
+func (p *corrPrinter) newTimes(b *strings.Builder) {
 	look := p.c.Lookback.Microseconds()
 	keys := append(append([]string(nil), p.keys()...), p.terms...)
 	on := strings.Join(keys, ", ")
@@ -349,8 +447,15 @@ func (p *corrPrinter) newTerms(b *strings.Builder) {
 	}
 	// The distinct times of each group and terms, so that the previous
 	// row is the latest strictly earlier time.
-	fmt.Fprintf(b, "let _n = _e\n| summarize by %s, _us\n| sort by %s asc, _us asc\n| extend _new = iff(%s, prev(_us) < _us - %d, true)\n| where _new\n| project %s, _us;\n",
-		on, strings.Join(keys, " asc, "), same, look, on)
+	fmt.Fprintf(b, "let %s = %s\n| summarize by %s, _us\n| sort by %s asc, _us asc\n| extend _new = iff(%s, prev(_us) < _us - %d, true)\n| where _new\n| project %s, _us;\n",
+		p.name("n"), p.name("e"), on, strings.Join(keys, " asc, "), same, look, on)
+}
+
+// newTerms prints the new_terms findings: one per matched row whose terms
+// no earlier event of its group had within [t - lookback, t).
+func (p *corrPrinter) newTerms(b *strings.Builder) {
+	keys := append(append([]string(nil), p.keys()...), p.terms...)
+	on := strings.Join(keys, ", ")
 	out := p.groupColumns()
 	ts := fromMicros("_us")
 	out = append(out, "first_seen = "+ts, "fired_at = "+ts, "last_seen = "+ts, "value = 1", "event_count = 1", "event_ids")

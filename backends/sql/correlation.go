@@ -61,129 +61,30 @@ const maxEventIDs = 100
 // per finding: the group-by columns (named as the correlation names them),
 // first_seen, fired_at, last_seen, value (the aggregate over the
 // contributing events), event_count and event_ids (at most 100, by time).
+//
+// A chained base (ir.Base.Correlation) reads the inner correlation's
+// firing rows, before they merge into findings: its CTEs come first in the
+// same WITH, named with the prefix b<k>_ of their base (b0_b1_ a level
+// deeper), and its firings enter the outer matched rows with the id
+// '<inner id>:' || the firing event's id and the inner group columns.
 func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (string, error) {
 	if c == nil {
 		return "", &ir.Error{Msg: d.Name + ": no correlation to compile"}
 	}
-	errAt := func(format string, args ...any) error {
-		return &ir.Error{Pos: c.Pos, RuleID: c.ID, Msg: d.Name + ": " + fmt.Sprintf(format, args...)}
-	}
 	if cd.EpochMicros == nil {
-		return "", errAt("correlations are not supported yet")
+		return "", &ir.Error{Pos: c.Pos, RuleID: c.ID, Msg: d.Name + ": correlations are not supported yet"}
 	}
-	if len(c.Bases) == 0 {
-		return "", errAt("correlation has no base rules")
-	}
-	span := c.Timespan.Microseconds()
-	ngroup := len(c.GroupBy)
-	gcols := make([]string, ngroup)
-	for i := range gcols {
-		gcols[i] = "_g" + strconv.Itoa(i)
-	}
-	var tcols []string
-	for i := range c.TermNames {
-		tcols = append(tcols, "_t"+strconv.Itoa(i))
-	}
-	partition := func(extra ...string) string {
-		cols := append(append([]string(nil), gcols...), extra...)
-		if len(cols) == 0 {
-			return ""
-		}
-		return "PARTITION BY " + strings.Join(cols, ", ") + " "
-	}
-
-	// events: one row per (base rule, matching event).
-	var selects []string
-	for i, b := range c.Bases {
-		if b == nil || b.Rule == nil {
-			return "", errAt("base rule %d is missing", i+1)
-		}
-		cond, err := Where(d, b.Rule)
-		if err != nil {
-			return "", err
-		}
-		col := func(f ir.Field) (string, error) { return Column(d, b.Rule, f) }
-		timeX, err := col(b.Time)
-		if err != nil {
-			return "", err
-		}
-		idX, err := col(b.ID)
-		if err != nil {
-			return "", err
-		}
-		typed := b.Time.Column != nil && b.Time.Column.Type == ir.Timestamp && len(b.Time.Column.JSON) == 0
-		cols := []string{
-			strconv.Itoa(i) + " AS _base",
-			cd.EpochMicros(timeX, typed) + " AS _us",
-			d.CastString(idX) + " AS _id",
-		}
-		for j, g := range b.Group {
-			x, err := col(g)
-			if err != nil {
-				return "", err
-			}
-			cols = append(cols, d.CastString(x)+" AS "+gcols[j])
-		}
-		if b.Value != nil {
-			x, err := col(*b.Value)
-			if err != nil {
-				return "", err
-			}
-			cols = append(cols, d.CastString(x)+" AS _v")
-		} else {
-			cols = append(cols, d.CastString("NULL")+" AS _v")
-		}
-		for j, f := range b.Terms {
-			x, err := col(f)
-			if err != nil {
-				return "", err
-			}
-			cols = append(cols, d.CastString(x)+" AS "+tcols[j])
-		}
-		selects = append(selects, "SELECT "+strings.Join(cols, ", ")+" FROM "+d.Table(b.Rule.Table)+" WHERE "+cond)
-	}
+	l := newCorrLevel(d, cd, c, "")
 	var b strings.Builder
-	b.WriteString("WITH matched AS (\n  ")
-	b.WriteString(strings.Join(selects, "\n  UNION ALL\n  "))
-	b.WriteString("\n),\n")
-	// e: events with a time and an id; _rn marks the first row of an event
-	// that several base rules matched; _num is _v read as a number.
-	num := d.TryCastDouble("_v")
-	if !d.StrictNumbers {
-		quote := d.QuoteString
-		if d.QuoteRegex != nil {
-			quote = d.QuoteRegex
-		}
-		num = "CASE WHEN " + d.RegexpMatches("_v", quote(decimalText)) + " THEN " + num + " END"
+	b.WriteString("WITH ")
+	from, cond, err := l.firings(&b, map[*ir.Correlation]bool{})
+	if err != nil {
+		return "", err
 	}
-	fmt.Fprintf(&b, "e AS (\n  SELECT *, row_number() OVER (PARTITION BY %s_id ORDER BY _base) AS _rn,\n    %s AS _num\n  FROM matched WHERE _us IS NOT NULL AND _id IS NOT NULL\n)", prefixed(gcols, ""), num)
-	eq := func(a, b string) string {
-		if cd.NullSafeEq != nil {
-			return cd.NullSafeEq(a, b)
-		}
-		return a + " IS NOT DISTINCT FROM " + b
-	}
-	// sameGroup is the join condition of rows of x and y of one group.
-	sameGroup := func(x, y string, cols []string) []string {
-		var on []string
-		for _, g := range cols {
-			on = append(on, eq(x+"."+g, y+"."+g))
-		}
-		return on
-	}
-
+	gcols, tcols := l.gcols, l.tcols
+	partition, sameGroup, errAt := l.partition, l.sameGroup, l.errAt
+	span := c.Timespan.Microseconds()
 	if c.Type == ir.NewTerms {
-		look := c.Lookback.Microseconds()
-		if cd.JoinWindows {
-			// An event's terms were seen within [t - lookback, t) when the
-			// previous distinct time of its group and terms is in it.
-			keys := append(append([]string(nil), gcols...), tcols...)
-			on := append(sameGroup("e", "nt", keys), "nt._us = e._us")
-			fmt.Fprintf(&b, ",\nnt AS (\n  SELECT %s_us, lag(_us) OVER (%sORDER BY _us) AS _p FROM (SELECT DISTINCT %s_us FROM e) AS d\n),\n", prefixed(keys, ""), partition(tcols...), prefixed(keys, ""))
-			fmt.Fprintf(&b, "w AS (\n  SELECT e.*, CASE WHEN nt._p IS NULL OR e._us - nt._p > %d THEN 0 ELSE 1 END AS _prior\n  FROM e JOIN nt ON %s\n)\n", look, strings.Join(on, " AND "))
-		} else {
-			fmt.Fprintf(&b, ",\nw AS (\n  SELECT *, count(*) OVER (%sORDER BY _us RANGE BETWEEN %d PRECEDING AND 1 PRECEDING) AS _prior FROM e\n)\n", partition(tcols...), look)
-		}
 		var out []string
 		for i, name := range c.GroupBy {
 			out = append(out, gcols[i]+" AS "+d.QuoteIdent(name))
@@ -197,60 +98,10 @@ func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (str
 		if cd.NoArrayOrder {
 			order = "_id"
 		}
-		fmt.Fprintf(&b, "SELECT %s\nFROM w WHERE _prior = 0\nGROUP BY %s\nORDER BY fired_at, %s", strings.Join(out, ", "), strings.Join(append(append(append([]string(nil), gcols...), tcols...), "_us", "_base", "_id"), ", "), order)
+		fmt.Fprintf(&b, "\nSELECT %s\nFROM %s WHERE %s\nGROUP BY %s\nORDER BY fired_at, %s", strings.Join(out, ", "), from, cond, strings.Join(append(append(append([]string(nil), gcols...), tcols...), "_us", "_base", "_id"), ", "), order)
 		return b.String(), nil
 	}
-
-	window := fmt.Sprintf("(%sORDER BY _us RANGE BETWEEN %d PRECEDING AND CURRENT ROW)", partition(), span-1)
-	var firing string
-	switch c.Type {
-	case ir.TemporalOrdered:
-		prev := "e"
-		for k := range c.Bases {
-			s := "_s" + strconv.Itoa(k)
-			var expr string
-			if k == 0 {
-				expr = "CASE WHEN _base = 0 THEN _us END"
-			} else {
-				expr = fmt.Sprintf("CASE WHEN _base = %d THEN max(_s%d) OVER (%sORDER BY _us RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END", k, k-1, partition())
-			}
-			fmt.Fprintf(&b, ",\nc%d AS (SELECT *, %s AS %s FROM %s)", k, expr, s, prev)
-			prev = "c" + strconv.Itoa(k)
-		}
-		last := len(c.Bases) - 1
-		firing = fmt.Sprintf("SELECT * FROM %s WHERE _base = %d AND _s%d > _us - %d", prev, last, last, span)
-	default:
-		if windowByJoin(c, cd) {
-			// The aggregate at each distinct end time of a group, over the
-			// group's events in (end - span, end], by a self-join.
-			on := append(sameGroup("y", "x", gcols), fmt.Sprintf("y._us > x._us - %d", span), "y._us <= x._us")
-			fmt.Fprintf(&b, ",\nends AS (SELECT DISTINCT %s_us FROM e),\n", prefixed(gcols, ""))
-			fmt.Fprintf(&b, "wj AS (\n  SELECT %sx._us, y._id, y._v, y._base, y._rn, y._num\n  FROM ends AS x JOIN e AS y ON %s\n),\n", prefixed(gcols, "x."), strings.Join(on, " AND "))
-			keys := append(append([]string(nil), gcols...), "_us")
-			if c.Type == ir.ValuePercentile {
-				b.WriteString(exactQuantile(cd, "wa", "SELECT "+prefixed(keys, "")+"_num FROM wj WHERE _rn = 1 AND _num IS NOT NULL", keys, c.Percentile/100, "_agg"))
-			} else {
-				agg, err := plainAggregate(c, cd, "")
-				if err != nil {
-					return "", errAt("%v", err)
-				}
-				fmt.Fprintf(&b, "wa AS (SELECT %s%s AS _agg FROM wj GROUP BY %s)", prefixed(keys, ""), agg, strings.Join(keys, ", "))
-			}
-			won := append(sameGroup("wa", "e", gcols), "wa._us = e._us")
-			fmt.Fprintf(&b, ",\nw AS (\n  SELECT e.*, wa._agg FROM e LEFT JOIN wa ON %s\n)", strings.Join(won, " AND "))
-		} else {
-			agg, err := windowAggregate(c, cd)
-			if err != nil {
-				return "", errAt("%v", err)
-			}
-			agg += " OVER " + window
-			if c.Type == ir.ValueSum {
-				agg = "coalesce(" + agg + ", 0)" // a sum of no numbers is 0
-			}
-			fmt.Fprintf(&b, ",\nw AS (\n  SELECT *, %s AS _agg FROM e\n)", agg)
-		}
-		firing = "SELECT * FROM w WHERE " + thresholds(c, "_agg")
-	}
+	firing := "SELECT * FROM " + from + " WHERE " + cond
 	order := "ORDER BY _us, _id, _base"
 	fmt.Fprintf(&b, ",\nf AS (%s),\n", firing)
 	fmt.Fprintf(&b, "i AS (\n  SELECT *, sum(CASE WHEN _prev IS NULL OR _us - _prev >= %d THEN 1 ELSE 0 END) OVER (%s%s ROWS UNBOUNDED PRECEDING) AS _run\n  FROM (SELECT *, lag(_us) OVER (%s%s) AS _prev FROM f) AS fp\n),\n", span, partition(), order, partition(), order)
@@ -258,15 +109,15 @@ func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (str
 
 	// The findings: every event of the group inside the merged windows.
 	on := append(sameGroup("e", "r", gcols), fmt.Sprintf("e._us > r._fired - %d", span), "e._us <= r._last")
-	from := "r JOIN e ON " + strings.Join(on, " AND ")
+	join := "r JOIN e ON " + strings.Join(on, " AND ")
 	var value string
 	if c.Type == ir.ValuePercentile && cd.Quantile == nil {
 		// The exact percentile of each finding's numbers, joined by
 		// group and run.
 		keys := append(append([]string(nil), gcols...), "_run")
-		fmt.Fprintf(&b, ",\nfj AS (SELECT %sr._run, e._num FROM %s WHERE e._rn = 1 AND e._num IS NOT NULL),\n", prefixed(gcols, "r."), from)
+		fmt.Fprintf(&b, ",\nfj AS (SELECT %sr._run, e._num FROM %s WHERE e._rn = 1 AND e._num IS NOT NULL),\n", prefixed(gcols, "r."), join)
 		b.WriteString(exactQuantile(cd, "fv", "SELECT * FROM fj", keys, c.Percentile/100, "_p"))
-		from += " LEFT JOIN fv ON " + strings.Join(append(sameGroup("fv", "r", gcols), "fv._run = r._run"), " AND ")
+		join += " LEFT JOIN fv ON " + strings.Join(append(sameGroup("fv", "r", gcols), "fv._run = r._run"), " AND ")
 		value = "max(fv._p)"
 	} else {
 		var err error
@@ -289,8 +140,277 @@ func SelectCorrelation(d Dialect, cd CorrelationDialect, c *ir.Correlation) (str
 		eventIDs(cd, "e._id", "e._rn = 1", "e._us, e._id", maxEventIDs)+" AS event_ids",
 	)
 	fmt.Fprintf(&b, "SELECT %s\nFROM %s\nGROUP BY %sr._run, r._fired, r._last\nORDER BY fired_at%s",
-		strings.Join(out, ", "), from, prefixed(gcols, "r."), orderGroups(c, d))
+		strings.Join(out, ", "), join, prefixed(gcols, "r."), orderGroups(c, d))
 	return b.String(), nil
+}
+
+// corrLevel prints one correlation of a chain (the outermost has the empty
+// prefix): its CTE names all start with pre.
+type corrLevel struct {
+	d            Dialect
+	cd           CorrelationDialect
+	c            *ir.Correlation
+	pre          string
+	gcols, tcols []string
+}
+
+func newCorrLevel(d Dialect, cd CorrelationDialect, c *ir.Correlation, pre string) *corrLevel {
+	l := &corrLevel{d: d, cd: cd, c: c, pre: pre}
+	for i := range c.GroupBy {
+		l.gcols = append(l.gcols, "_g"+strconv.Itoa(i))
+	}
+	for i := range c.TermNames {
+		l.tcols = append(l.tcols, "_t"+strconv.Itoa(i))
+	}
+	return l
+}
+
+func (l *corrLevel) errAt(format string, args ...any) error {
+	return &ir.Error{Pos: l.c.Pos, RuleID: l.c.ID, Msg: l.d.Name + ": " + fmt.Sprintf(format, args...)}
+}
+
+// partition is the PARTITION BY of the group columns and extra.
+func (l *corrLevel) partition(extra ...string) string {
+	cols := append(append([]string(nil), l.gcols...), extra...)
+	if len(cols) == 0 {
+		return ""
+	}
+	return "PARTITION BY " + strings.Join(cols, ", ") + " "
+}
+
+func (l *corrLevel) eq(a, b string) string {
+	if l.cd.NullSafeEq != nil {
+		return l.cd.NullSafeEq(a, b)
+	}
+	return a + " IS NOT DISTINCT FROM " + b
+}
+
+// sameGroup is the join condition of rows of x and y of one group.
+func (l *corrLevel) sameGroup(x, y string, cols []string) []string {
+	var on []string
+	for _, g := range cols {
+		on = append(on, l.eq(x+"."+g, y+"."+g))
+	}
+	return on
+}
+
+// firings writes the CTEs of the level (inner levels first), from its
+// matched events to its firing rows, and returns where the firing rows
+// are: SELECT * FROM from WHERE cond. For new_terms each new event is a
+// firing. active holds the correlations being printed, to refuse a cycle
+// that the front end let through.
+func (l *corrLevel) firings(b *strings.Builder, active map[*ir.Correlation]bool) (from, cond string, err error) {
+	c, d, cd, n := l.c, l.d, l.cd, func(s string) string { return l.pre + s }
+	if active[c] {
+		return "", "", l.errAt("correlation %s reads its own firings (a cycle of chained correlations)", c.Ref())
+	}
+	active[c] = true
+	defer delete(active, c)
+	if len(c.Bases) == 0 {
+		return "", "", l.errAt("correlation has no base rules")
+	}
+	span := c.Timespan.Microseconds()
+	gcols, tcols, partition, sameGroup := l.gcols, l.tcols, l.partition, l.sameGroup
+
+	// matched: one row per (base rule, matching event); for a chained
+	// base, one per (inner firing event, group).
+	var selects []string
+	for i, base := range c.Bases {
+		if base == nil || (base.Rule == nil && base.Correlation == nil) {
+			return "", "", l.errAt("base rule %d is missing", i+1)
+		}
+		if base.Correlation != nil {
+			sel, err := l.chained(b, i, base, active)
+			if err != nil {
+				return "", "", err
+			}
+			selects = append(selects, sel)
+			continue
+		}
+		cond, err := Where(d, base.Rule)
+		if err != nil {
+			return "", "", err
+		}
+		col := func(f ir.Field) (string, error) { return Column(d, base.Rule, f) }
+		timeX, err := col(base.Time)
+		if err != nil {
+			return "", "", err
+		}
+		idX, err := col(base.ID)
+		if err != nil {
+			return "", "", err
+		}
+		typed := base.Time.Column != nil && base.Time.Column.Type == ir.Timestamp && len(base.Time.Column.JSON) == 0
+		cols := []string{
+			strconv.Itoa(i) + " AS _base",
+			cd.EpochMicros(timeX, typed) + " AS _us",
+			d.CastString(idX) + " AS _id",
+		}
+		for j, g := range base.Group {
+			x, err := col(g)
+			if err != nil {
+				return "", "", err
+			}
+			cols = append(cols, d.CastString(x)+" AS "+gcols[j])
+		}
+		if base.Value != nil {
+			x, err := col(*base.Value)
+			if err != nil {
+				return "", "", err
+			}
+			cols = append(cols, d.CastString(x)+" AS _v")
+		} else {
+			cols = append(cols, d.CastString("NULL")+" AS _v")
+		}
+		for j, f := range base.Terms {
+			x, err := col(f)
+			if err != nil {
+				return "", "", err
+			}
+			cols = append(cols, d.CastString(x)+" AS "+tcols[j])
+		}
+		selects = append(selects, "SELECT "+strings.Join(cols, ", ")+" FROM "+d.Table(base.Rule.Table)+" WHERE "+cond)
+	}
+	b.WriteString(n("matched") + " AS (\n  ")
+	b.WriteString(strings.Join(selects, "\n  UNION ALL\n  "))
+	b.WriteString("\n),\n")
+	// e: events with a time and an id; _rn marks the first row of an event
+	// that several base rules matched; _num is _v read as a number.
+	num := d.TryCastDouble("_v")
+	if !d.StrictNumbers {
+		quote := d.QuoteString
+		if d.QuoteRegex != nil {
+			quote = d.QuoteRegex
+		}
+		num = "CASE WHEN " + d.RegexpMatches("_v", quote(decimalText)) + " THEN " + num + " END"
+	}
+	fmt.Fprintf(b, "%s AS (\n  SELECT *, row_number() OVER (PARTITION BY %s_id ORDER BY _base) AS _rn,\n    %s AS _num\n  FROM %s WHERE _us IS NOT NULL AND _id IS NOT NULL\n)", n("e"), prefixed(gcols, ""), num, n("matched"))
+
+	if c.Type == ir.NewTerms {
+		look := c.Lookback.Microseconds()
+		if cd.JoinWindows {
+			// An event's terms were seen within [t - lookback, t) when the
+			// previous distinct time of its group and terms is in it.
+			keys := append(append([]string(nil), gcols...), tcols...)
+			on := append(sameGroup("e", "nt", keys), "nt._us = e._us")
+			fmt.Fprintf(b, ",\n%s AS (\n  SELECT %s_us, lag(_us) OVER (%sORDER BY _us) AS _p FROM (SELECT DISTINCT %s_us FROM %s) AS d\n),\n", n("nt"), prefixed(keys, ""), partition(tcols...), prefixed(keys, ""), n("e"))
+			fmt.Fprintf(b, "%s AS (\n  SELECT e.*, CASE WHEN nt._p IS NULL OR e._us - nt._p > %d THEN 0 ELSE 1 END AS _prior\n  FROM %s JOIN %s ON %s\n)", n("w"), look, alias(n("e"), "e"), alias(n("nt"), "nt"), strings.Join(on, " AND "))
+		} else {
+			fmt.Fprintf(b, ",\n%s AS (\n  SELECT *, count(*) OVER (%sORDER BY _us RANGE BETWEEN %d PRECEDING AND 1 PRECEDING) AS _prior FROM %s\n)", n("w"), partition(tcols...), look, n("e"))
+		}
+		return n("w"), "_prior = 0", nil
+	}
+
+	window := fmt.Sprintf("(%sORDER BY _us RANGE BETWEEN %d PRECEDING AND CURRENT ROW)", partition(), span-1)
+	switch c.Type {
+	case ir.TemporalOrdered:
+		prev := n("e")
+		for k := range c.Bases {
+			s := "_s" + strconv.Itoa(k)
+			var expr string
+			if k == 0 {
+				expr = "CASE WHEN _base = 0 THEN _us END"
+			} else {
+				expr = fmt.Sprintf("CASE WHEN _base = %d THEN max(_s%d) OVER (%sORDER BY _us RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END", k, k-1, partition())
+			}
+			fmt.Fprintf(b, ",\n%s AS (SELECT *, %s AS %s FROM %s)", n("c"+strconv.Itoa(k)), expr, s, prev)
+			prev = n("c" + strconv.Itoa(k))
+		}
+		last := len(c.Bases) - 1
+		return prev, fmt.Sprintf("_base = %d AND _s%d > _us - %d", last, last, span), nil
+	}
+	if windowByJoin(c, cd) {
+		// The aggregate at each distinct end time of a group, over the
+		// group's events in (end - span, end], by a self-join.
+		on := append(sameGroup("y", "x", gcols), fmt.Sprintf("y._us > x._us - %d", span), "y._us <= x._us")
+		fmt.Fprintf(b, ",\n%s AS (SELECT DISTINCT %s_us FROM %s),\n", n("ends"), prefixed(gcols, ""), n("e"))
+		fmt.Fprintf(b, "%s AS (\n  SELECT %sx._us, y._id, y._v, y._base, y._rn, y._num\n  FROM %s AS x JOIN %s AS y ON %s\n),\n", n("wj"), prefixed(gcols, "x."), n("ends"), n("e"), strings.Join(on, " AND "))
+		keys := append(append([]string(nil), gcols...), "_us")
+		if c.Type == ir.ValuePercentile {
+			b.WriteString(exactQuantile(cd, n("wa"), "SELECT "+prefixed(keys, "")+"_num FROM "+n("wj")+" WHERE _rn = 1 AND _num IS NOT NULL", keys, c.Percentile/100, "_agg"))
+		} else {
+			agg, err := plainAggregate(c, cd, "")
+			if err != nil {
+				return "", "", l.errAt("%v", err)
+			}
+			fmt.Fprintf(b, "%s AS (SELECT %s%s AS _agg FROM %s GROUP BY %s)", n("wa"), prefixed(keys, ""), agg, n("wj"), strings.Join(keys, ", "))
+		}
+		won := append(sameGroup("wa", "e", gcols), "wa._us = e._us")
+		fmt.Fprintf(b, ",\n%s AS (\n  SELECT e.*, wa._agg FROM %s LEFT JOIN %s ON %s\n)", n("w"), alias(n("e"), "e"), alias(n("wa"), "wa"), strings.Join(won, " AND "))
+	} else {
+		agg, err := windowAggregate(c, cd)
+		if err != nil {
+			return "", "", l.errAt("%v", err)
+		}
+		agg += " OVER " + window
+		if c.Type == ir.ValueSum {
+			agg = "coalesce(" + agg + ", 0)" // a sum of no numbers is 0
+		}
+		fmt.Fprintf(b, ",\n%s AS (\n  SELECT *, %s AS _agg FROM %s\n)", n("w"), agg, n("e"))
+	}
+	return n("w"), thresholds(c, "_agg"), nil
+}
+
+// chained writes the CTEs of the inner correlation of base i (prefix
+// pre+"b<i>_") and returns the select of its firings as matched rows of
+// this level: base i, the firing time, the id '<inner ref>:' || event id,
+// and the inner group columns this level reads as group, value and terms.
+func (l *corrLevel) chained(b *strings.Builder, i int, base *ir.Base, active map[*ir.Correlation]bool) (string, error) {
+	inner := newCorrLevel(l.d, l.cd, base.Correlation, l.pre+"b"+strconv.Itoa(i)+"_")
+	from, cond, err := inner.firings(b, active)
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(",\n")
+	innerCol := func(f ir.Field) (string, error) {
+		k := base.Correlation.GroupIndex(f.Name)
+		if k < 0 {
+			return "", l.errAt("field %s is not a group-by field of correlation %s", f.Name, base.Correlation.Ref())
+		}
+		return inner.gcols[k], nil
+	}
+	if len(base.Group) != len(l.gcols) || len(base.Terms) != len(l.tcols) {
+		return "", l.errAt("base %d has %d group fields and %d terms for %d and %d", i+1, len(base.Group), len(base.Terms), len(l.gcols), len(l.tcols))
+	}
+	cols := []string{
+		strconv.Itoa(i) + " AS _base",
+		"_us",
+		l.d.QuoteString(base.Correlation.Ref()+":") + " || _id AS _id",
+	}
+	for j, g := range base.Group {
+		x, err := innerCol(g)
+		if err != nil {
+			return "", err
+		}
+		cols = append(cols, x+" AS "+l.gcols[j])
+	}
+	if base.Value != nil {
+		x, err := innerCol(*base.Value)
+		if err != nil {
+			return "", err
+		}
+		cols = append(cols, x+" AS _v")
+	} else {
+		cols = append(cols, l.d.CastString("NULL")+" AS _v")
+	}
+	for j, f := range base.Terms {
+		x, err := innerCol(f)
+		if err != nil {
+			return "", err
+		}
+		cols = append(cols, x+" AS "+l.tcols[j])
+	}
+	// An event that several inner base rules matched fires once.
+	return "SELECT DISTINCT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE " + cond, nil
+}
+
+// alias names a CTE in a FROM clause: "name AS a", or "a" when they are
+// the same.
+func alias(name, a string) string {
+	if name == a {
+		return a
+	}
+	return name + " AS " + a
 }
 
 func prefixed(cols []string, p string) string {

@@ -119,16 +119,10 @@ Rules that fail are reported on stderr with file:line:col and the exit code is 1
 				irJSON json.RawMessage
 			}
 			var done []converted
-			// A base rule of a correlation is printed inside the
-			// correlation's query, and on its own only with generate: true.
-			inside := map[*ir.Rule]bool{}
-			for _, c := range set.Correlations {
-				if !c.Correlation.Generate {
-					for _, b := range c.Correlation.Bases {
-						inside[b.Rule] = true
-					}
-				}
-			}
+			// A base rule (or chained correlation) of a correlation is
+			// printed inside the correlation's query, and on its own only
+			// with generate: true.
+			inside, insideCorr := insideCorrelations(set)
 			for _, r := range set.Rules {
 				if inside[r.Rule] {
 					continue
@@ -155,6 +149,9 @@ Rules that fail are reported on stderr with file:line:col and the exit code is 1
 				done = append(done, c)
 			}
 			for _, cr := range set.Correlations {
+				if insideCorr[cr.Correlation] {
+					continue
+				}
 				c := converted{r: &compiler.Result{Source: cr.Source, Rule: correlationHeader(cr.Correlation)}}
 				switch {
 				case be == nil && format == "json":
@@ -389,8 +386,27 @@ func newPipelines() *cobra.Command {
 // output code that prints rules and correlations alike.
 func correlationHeader(c *ir.Correlation) *ir.Rule {
 	r := &ir.Rule{ID: c.ID, Title: c.Title, Level: c.Level, Status: c.Status, Tags: c.Tags, Pos: c.Pos}
-	if len(c.Bases) > 0 {
-		r.Logsource = c.Bases[0].Rule.Logsource
+	if bs := c.RuleBases(); len(bs) > 0 {
+		r.Logsource = bs[0].Rule.Logsource
 	}
 	return r
+}
+
+// insideCorrelations returns the base rules and the chained correlations
+// that a correlation without generate: true shows through itself only.
+func insideCorrelations(set *compiler.Set) (map[*ir.Rule]bool, map[*ir.Correlation]bool) {
+	rules, corrs := map[*ir.Rule]bool{}, map[*ir.Correlation]bool{}
+	for _, c := range set.Correlations {
+		if c.Correlation.Generate {
+			continue
+		}
+		for _, b := range c.Correlation.Bases {
+			if b.Correlation != nil {
+				corrs[b.Correlation] = true
+			} else {
+				rules[b.Rule] = true
+			}
+		}
+	}
+	return rules, corrs
 }

@@ -95,14 +95,8 @@ Exit codes: 0 no matches, 1 matches found, 2 errors.`,
 				}
 				return true
 			}
-			inside := map[*ir.Rule]bool{} // base rules shown through their correlation
-			for _, c := range set.Correlations {
-				if !c.Correlation.Generate {
-					for _, b := range c.Correlation.Bases {
-						inside[b.Rule] = true
-					}
-				}
-			}
+			// base rules and chained correlations shown through their correlation
+			inside, insideCorr := insideCorrelations(set)
 			for _, r := range set.Rules {
 				if inside[r.Rule] {
 					continue
@@ -118,6 +112,9 @@ Exit codes: 0 no matches, 1 matches found, 2 errors.`,
 			}
 			for _, cr := range set.Correlations {
 				c := cr.Correlation
+				if insideCorr[c] {
+					continue
+				}
 				res := &compiler.Result{Source: cr.Source, Rule: correlationHeader(c)}
 				q, err := be.CompileCorrelation(c)
 				if err != nil {
@@ -125,7 +122,7 @@ Exit codes: 0 no matches, 1 matches found, 2 errors.`,
 					continue
 				}
 				ok := true
-				for _, b := range c.Bases {
+				for _, b := range c.RuleBases() {
 					fields := append(append([]ir.Field{b.Time, b.ID}, b.Group...), b.Terms...)
 					if b.Value != nil {
 						fields = append(fields, *b.Value)

@@ -73,13 +73,37 @@ func ParseType(s string) (Type, bool) {
 
 // Column says where a field's value lives in the target table.
 type Column struct {
-	// Path is a column name followed by struct field names.
+	// Path is a column name followed by struct field names. After the
+	// column name, a segment that ArrayIndex reads as an index (decimal
+	// digits, no leading zero) is an element of an array (a REPEATED
+	// field, a LIST), counted from 0; past the end it reads nothing.
 	Path []string `json:"path"`
 	// JSON, when not empty, is a path of object keys inside the JSON text held
-	// at Path: the value is extracted from that text as a string.
+	// at Path: the value is extracted from that text as a string. As in a
+	// JSON Pointer (RFC 6901), a segment that ArrayIndex reads as an index
+	// is, where the value is an array, its element of that index (from 0;
+	// past the end it reads nothing), and where the value is an object, the
+	// key of that text.
 	JSON []string `json:"json,omitempty"`
 	// Type is the column type; String unless a pipeline says otherwise.
 	Type Type `json:"type"`
+}
+
+// ArrayIndex reads a path segment as an array index, as a JSON Pointer
+// does: "0", or decimal digits without a leading zero (at most 9, so that
+// every engine's integer holds it). "01", "-1" and "" are not indexes.
+func ArrayIndex(segment string) (int, bool) {
+	if segment == "" || len(segment) > 9 || (len(segment) > 1 && segment[0] == '0') {
+		return 0, false
+	}
+	n := 0
+	for _, c := range segment {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // Field is a field reference in a rule. Column is nil until a pipeline (or

@@ -57,7 +57,9 @@ func Pipeline(table string, typed bool) string {
 	return p
 }
 
-// Compile compiles a correlation rule over Base with a pipeline's text.
+// Compile compiles a correlation rule over Base with a pipeline's text;
+// rule may hold several correlations that chain, and the one that no other
+// names is returned.
 func Compile(rule, pipelineText string) (*ir.Correlation, error) {
 	p, err := pipeline.Parse("corr.yml", []byte(pipelineText))
 	if err != nil {
@@ -71,10 +73,11 @@ func Compile(rule, pipelineText string) (*ir.Correlation, error) {
 	if errs != nil {
 		return nil, errs
 	}
-	if len(set.Correlations) != 1 {
-		return nil, fmt.Errorf("want one correlation, got %d", len(set.Correlations))
+	top := set.Outermost()
+	if len(top) != 1 {
+		return nil, fmt.Errorf("want one outermost correlation, got %d", len(top))
 	}
-	return set.Correlations[0].Correlation, nil
+	return top[0].Correlation, nil
 }
 
 // Event is one test event.
@@ -315,7 +318,10 @@ correlation:
 // PropertyRule is one correlation of the property test.
 type PropertyRule struct{ Name, Rule string }
 
-// PropertyRules cover every type, ranges, several rules and no group-by.
+// PropertyRules cover every type, ranges, several rules, no group-by and
+// chains: an inner correlation's firings as the events of an outer one
+// (mixed with a base rule, as the values of value_count, and new_terms
+// events counted).
 func PropertyRules() []PropertyRule {
 	body := []PropertyRule{
 		{"event_count", "type: event_count\n  rules: [rule_a, rule_b]\n  group-by: [user]\n  timespan: 7m\n  condition: {gte: 3}"},
@@ -332,6 +338,18 @@ func PropertyRules() []PropertyRule {
 	for i := range body {
 		body[i].Rule = fmt.Sprintf("title: %s\nid: 00000000-0000-4000-8000-0000000000d0\ncorrelation:\n  %s\n", body[i].Name, body[i].Rule)
 	}
+	// Chains: the inner correlation is named inner.
+	inner := func(body string) string {
+		return "title: inner\nid: 00000000-0000-4000-8000-0000000000d1\nname: inner\ncorrelation:\n  " + body + "\n---\n"
+	}
+	body = append(body,
+		PropertyRule{"chain_ordered", inner("type: event_count\n  rules: [rule_a, rule_b]\n  group-by: [user]\n  timespan: 6m\n  condition: {gte: 2}") +
+			"title: chain_ordered\nid: 00000000-0000-4000-8000-0000000000d2\ncorrelation:\n  type: temporal_ordered\n  rules: [inner, rule_c]\n  group-by: [user]\n  timespan: 15m\n"},
+		PropertyRule{"chain_value_count", inner("type: event_count\n  rules: [rule_a, rule_b, rule_c]\n  group-by: [user, ip]\n  timespan: 20m\n  condition: {gte: 2}") +
+			"title: chain_value_count\nid: 00000000-0000-4000-8000-0000000000d3\ncorrelation:\n  type: value_count\n  rules: [inner]\n  group-by: [user]\n  timespan: 30m\n  condition: {gte: 2, field: ip}\n"},
+		PropertyRule{"chain_new_terms", inner("type: new_terms\n  rules: [rule_a, rule_b]\n  group-by: [user]\n  fields: [ip]\n  lookback: 20m") +
+			"title: chain_new_terms\nid: 00000000-0000-4000-8000-0000000000d4\ncorrelation:\n  type: event_count\n  rules: [inner]\n  group-by: [user]\n  timespan: 15m\n  condition: {gte: 2}\n"},
+	)
 	return body
 }
 

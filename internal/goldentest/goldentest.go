@@ -102,9 +102,13 @@ func (c *Case) Rule() (*ir.Rule, pipeline.Set, error) {
 }
 
 // Matches returns the hand-written ids the case's events must match; ok is
-// false when the case has no events.
+// false when the case has no events, or when it is a correlation case whose
+// events raise findings instead (see Findings).
 func (c *Case) Matches() (ids []string, ok bool) {
 	if _, has := c.Sections["events"]; !has {
+		return nil, false
+	}
+	if _, corr := c.Sections["findings"]; corr {
 		return nil, false
 	}
 	ids = strings.Fields(c.Sections["matches"])
@@ -112,6 +116,24 @@ func (c *Case) Matches() (ids []string, ok bool) {
 		ids = []string{}
 	}
 	return ids, true
+}
+
+// Findings returns the hand-written findings of a correlation case's
+// events, one refeval.Finding.String line each, sorted ("(none)" for
+// none); ok is false when the case has no findings section.
+func (c *Case) Findings() (lines []string, ok bool) {
+	text, ok := c.Sections["findings"]
+	if !ok {
+		return nil, false
+	}
+	lines = []string{}
+	for _, line := range strings.Split(text, "\n") {
+		if line = strings.TrimSpace(line); line != "" && line != "(none)" {
+			lines = append(lines, line)
+		}
+	}
+	sort.Strings(lines)
+	return lines, true
 }
 
 // EventsFile is the JSON lines file of the case's event set, below the

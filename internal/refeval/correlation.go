@@ -37,11 +37,53 @@ type corrMatch struct {
 
 // Correlate evaluates a correlation over events, given per table. It is
 // the reference semantics of correlations: plain loops, no cleverness.
+//
+// A chained base (ir.Base.Correlation) reads the inner correlation's
+// firings: every event of a group at which the inner correlation fires
+// (each new event for new_terms), before firings merge into findings, with
+// the firing event's time, the id ir.FiringID(inner, event id) and the
+// inner group values as its fields. An event that fires the inner
+// correlation through several of its base rules fires once.
 func Correlate(c *ir.Correlation, tables map[string][]map[string]any) ([]Finding, error) {
+	groups, keys, err := groupMatches(c, tables, map[*ir.Correlation]bool{})
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, k := range keys {
+		ms := groups[k]
+		if c.Type == ir.NewTerms {
+			out = append(out, newTerms(c, ms)...)
+			continue
+		}
+		out = append(out, windows(c, ms)...)
+	}
+	return out, nil
+}
+
+// groupMatches returns c's matched events by group, each group sorted by
+// time, id and base, and the group keys sorted.
+func groupMatches(c *ir.Correlation, tables map[string][]map[string]any, active map[*ir.Correlation]bool) (map[string][]corrMatch, []string, error) {
+	if active[c] {
+		return nil, nil, fmt.Errorf("correlation %s reads its own firings", c.Ref())
+	}
+	active[c] = true
+	defer delete(active, c)
 	var all []corrMatch
 	for i, b := range c.Bases {
+		if b == nil || (b.Rule == nil && b.Correlation == nil) {
+			return nil, nil, fmt.Errorf("correlation %s: base %d is missing", c.Ref(), i+1)
+		}
+		if b.Correlation != nil {
+			ms, err := chained(i, b, tables, active)
+			if err != nil {
+				return nil, nil, err
+			}
+			all = append(all, ms...)
+			continue
+		}
 		if err := Check(b.Rule.Where); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, ev := range tables[b.Rule.Table] {
 			if !Eval(b.Rule.Where, ev) {
@@ -82,7 +124,6 @@ func Correlate(c *ir.Correlation, tables map[string][]map[string]any) ([]Finding
 		groups[k] = append(groups[k], m)
 	}
 	sort.Strings(keys)
-	var out []Finding
 	for _, k := range keys {
 		ms := groups[k]
 		sort.SliceStable(ms, func(i, j int) bool {
@@ -94,11 +135,64 @@ func Correlate(c *ir.Correlation, tables map[string][]map[string]any) ([]Finding
 			}
 			return ms[i].base < ms[j].base
 		})
-		if c.Type == ir.NewTerms {
-			out = append(out, newTerms(c, ms)...)
-			continue
+	}
+	return groups, keys, nil
+}
+
+// chained returns the firings of the inner correlation of base i as
+// matched events of base i: fields are inner group values by name.
+func chained(i int, b *ir.Base, tables map[string][]map[string]any, active map[*ir.Correlation]bool) ([]corrMatch, error) {
+	inner := b.Correlation
+	groups, keys, err := groupMatches(inner, tables, active)
+	if err != nil {
+		return nil, err
+	}
+	field := func(f ir.Field, m corrMatch) (*string, error) {
+		k := inner.GroupIndex(f.Name)
+		if k < 0 {
+			return nil, fmt.Errorf("field %s is not a group-by field of correlation %s", f.Name, inner.Ref())
 		}
-		out = append(out, windows(c, ms)...)
+		return m.group[k], nil
+	}
+	var out []corrMatch
+	for _, k := range keys {
+		ms := groups[k]
+		seen := map[string]bool{}
+		for j, m := range ms {
+			var fired bool
+			if inner.Type == ir.NewTerms {
+				fired = isNew(inner, ms, j)
+			} else {
+				fired = fires(inner, ms, j)
+			}
+			if !fired || seen[m.id] {
+				continue
+			}
+			seen[m.id] = true
+			o := corrMatch{base: i, t: m.t, us: m.us, id: ir.FiringID(inner, m.id)}
+			for _, g := range b.Group {
+				v, err := field(g, m)
+				if err != nil {
+					return nil, err
+				}
+				o.group = append(o.group, v)
+			}
+			if b.Value != nil {
+				v, err := field(*b.Value, m)
+				if err != nil {
+					return nil, err
+				}
+				o.value = v
+			}
+			for _, f := range b.Terms {
+				v, err := field(f, m)
+				if err != nil {
+					return nil, err
+				}
+				o.terms = append(o.terms, v)
+			}
+			out = append(out, o)
+		}
 	}
 	return out, nil
 }
@@ -273,21 +367,26 @@ func windows(c *ir.Correlation, ms []corrMatch) []Finding {
 // newTerms raises one finding per event whose terms no earlier event of
 // its group had within [t - lookback, t).
 func newTerms(c *ir.Correlation, ms []corrMatch) []Finding {
-	look := c.Lookback.Microseconds()
 	var out []Finding
 	for i, e := range ms {
-		seen := false
-		for _, p := range ms[:i] {
-			if p.us < e.us && p.us >= e.us-look && key(p.terms) == key(e.terms) {
-				seen = true
-				break
-			}
-		}
-		if !seen {
+		if isNew(c, ms, i) {
 			out = append(out, Finding{Group: e.group, First: e.t, Fired: e.t, Last: e.t, Value: 1, Events: []string{e.id}})
 		}
 	}
 	return out
+}
+
+// isNew reports whether no earlier event of the group (ms, sorted by time)
+// had the terms of ms[i] within [t - lookback, t).
+func isNew(c *ir.Correlation, ms []corrMatch, i int) bool {
+	look := c.Lookback.Microseconds()
+	e := ms[i]
+	for _, p := range ms[:i] {
+		if p.us < e.us && p.us >= e.us-look && key(p.terms) == key(e.terms) {
+			return false
+		}
+	}
+	return true
 }
 
 // String prints a finding in one line, for test failures.

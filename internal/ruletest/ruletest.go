@@ -266,7 +266,7 @@ func (r *Runner) runCase(ctx context.Context, ps pipeline.Set, tg target, c Case
 	var rules []*ir.Rule
 	extra := map[string][]ir.Field{}
 	if tg.corr != nil {
-		for _, b := range tg.corr.Bases {
+		for _, b := range tg.corr.RuleBases() {
 			rules = append(rules, b.Rule)
 			fs := append(append([]ir.Field{b.Time, b.ID}, b.Group...), b.Terms...)
 			if b.Value != nil {
