@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,8 +28,13 @@ type Spec struct {
 	Name    string
 	Rules   RuleSelection
 	Sources []Source
-	// Engine is the query engine; only "duckdb" runs today.
+	// Engine is the default query engine of the sources: "duckdb"
+	// (embedded, over files), "athena" or "bigquery" (over tables there).
 	Engine string
+	// Athena and BigQuery configure those engines for the sources that
+	// use them.
+	Athena   AthenaConfig
+	BigQuery BigQueryConfig
 	// Settle is how long after an event it is considered delivered: a
 	// window without --to ends at now minus Settle (default 15m).
 	Settle time.Duration
@@ -78,9 +85,70 @@ type Source struct {
 	Pipeline string
 	// Paths are files or globs (** allowed) of Parquet or JSON files.
 	// Files under .../year=YYYY/month=MM/day=DD/ (or .../YYYY/MM/DD/)
-	// folders outside the hunt's reach are not read.
+	// folders outside the hunt's reach are not read. DuckDB sources only.
 	Paths []string
-	Pos   ir.Pos
+	// Engine is this source's engine (default: the spec's).
+	Engine string
+	// Partitions say how an Athena or BigQuery table is partitioned, so
+	// that a hunt reads only the partitions of its window.
+	Partitions Partitions
+	Pos        ir.Pos
+}
+
+// Engines are the engines a source can use.
+var Engines = []string{"duckdb", "athena", "bigquery"}
+
+// AthenaConfig is where Athena runs a hunt's queries. Credentials come
+// from the standard AWS chain (environment, shared config, SSO, instance
+// or container role), never from the spec.
+type AthenaConfig struct {
+	Region, Workgroup, Catalog, Database string
+	// Output is the query result location (s3://bucket/prefix/); empty
+	// uses the workgroup's.
+	Output string
+	// Endpoint overrides the service endpoint (a VPC endpoint; tests).
+	Endpoint string
+	// PricePerTB is the price of a terabyte scanned, for the cost report
+	// (default 5 USD).
+	PricePerTB float64
+	Pos        ir.Pos
+}
+
+// BigQueryConfig is where BigQuery runs a hunt's queries. Credentials are
+// Application Default Credentials only.
+type BigQueryConfig struct {
+	Project, Location string
+	// Dataset qualifies the table names that name none ("cloudtrail" is
+	// read as DATASET.cloudtrail).
+	Dataset string
+	// MaxBytes refuses a query whose dry run estimates more bytes
+	// processed (0: no ceiling).
+	MaxBytes int64
+	// Endpoint overrides the API endpoint (the emulator in tests); the
+	// client then sends no credentials.
+	Endpoint   string
+	PricePerTB float64
+	Pos        ir.Pos
+}
+
+// Partitions describe a cloud table's partition columns. Athena tables of
+// CloudTrail are partitioned by day either as one text column (partition
+// projection, e.g. timestamp = '2026/11/02') or as year, month and day
+// columns (Glue crawler layout), and often by region; BigQuery tables by a
+// TIMESTAMP or DATE column, or by ingestion time (_PARTITIONTIME).
+type Partitions struct {
+	// Date is a text column holding the day as Format lays it out
+	// (yyyy, MM, dd; default yyyy/MM/dd).
+	Date, Format string
+	// Year, Month and Day are text columns of zero-padded numbers.
+	Year, Month, Day string
+	// Region and Regions: a region column and the regions to read.
+	Region  string
+	Regions []string
+	// Column is a BigQuery TIMESTAMP or DATE partitioning column (or
+	// _PARTITIONTIME, _PARTITIONDATE); Type says which (default
+	// timestamp).
+	Column, Type string
 }
 
 // Levels orders rule levels; unknown levels rank below informational.
@@ -119,7 +187,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 		return filepath.Join(base, p)
 	}
 	seen := map[string]bool{}
-	err := d.mapping(root, "hunt spec", []string{"name", "rules", "sources", "engine", "window", "lookback", "timeout", "outputs", "state", "schedule"}, func(key string, k, v *yaml.Node) error {
+	err := d.mapping(root, "hunt spec", []string{"name", "rules", "sources", "engine", "athena", "bigquery", "window", "lookback", "timeout", "outputs", "state", "schedule"}, func(key string, k, v *yaml.Node) error {
 		seen[key] = true
 		var err error
 		switch key {
@@ -132,9 +200,11 @@ func Parse(file string, data []byte) (*Spec, error) {
 		case "sources":
 			err = d.sources(v, s, abs)
 		case "engine":
-			if s.Engine, err = d.str(v, key); err == nil && s.Engine != "duckdb" {
-				err = d.errorf(v, "use engine: duckdb (athena and bigquery hunts are not supported yet)", "unknown engine %q", s.Engine)
-			}
+			s.Engine, err = d.engine(v)
+		case "athena":
+			err = d.athena(v, &s.Athena)
+		case "bigquery":
+			err = d.bigquery(v, &s.BigQuery)
 		case "window":
 			err = d.mapping(v, "window", []string{"settle", "start"}, func(key string, k, v *yaml.Node) error {
 				switch key {
@@ -187,6 +257,11 @@ func Parse(file string, data []byte) (*Spec, error) {
 	if s.StateDir == "" && s.OutDir != "" {
 		s.StateDir = filepath.Join(s.OutDir, "state")
 	}
+	for i := range s.Sources {
+		if err := d.checkSource(root, s, &s.Sources[i]); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -225,7 +300,7 @@ func (d decoder) sources(v *yaml.Node, s *Spec, abs func(string) string) error {
 	names := map[string]bool{}
 	for _, item := range v.Content {
 		src := Source{Pos: d.pos(item)}
-		err := d.mapping(item, "source", []string{"name", "table", "logsource", "pipeline", "paths"}, func(key string, k, v *yaml.Node) error {
+		err := d.mapping(item, "source", []string{"name", "table", "logsource", "pipeline", "paths", "engine", "partitions"}, func(key string, k, v *yaml.Node) error {
 			var err error
 			switch key {
 			case "name":
@@ -257,6 +332,10 @@ func (d decoder) sources(v *yaml.Node, s *Spec, abs func(string) string) error {
 				for i, p := range src.Paths {
 					src.Paths[i] = abs(p)
 				}
+			case "engine":
+				src.Engine, err = d.engine(v)
+			case "partitions":
+				err = d.partitions(v, &src.Partitions)
 			}
 			return err
 		})
@@ -266,8 +345,6 @@ func (d decoder) sources(v *yaml.Node, s *Spec, abs func(string) string) error {
 		switch {
 		case src.Pipeline == "":
 			return d.errorf(item, "add pipeline: NAME or FILE (see tokenhunt pipelines)", "source has no pipeline")
-		case len(src.Paths) == 0:
-			return d.errorf(item, "add paths: [Parquet or JSON files or globs]", "source has no paths")
 		case src.Table == "" && src.Logsource == (ir.Logsource{}):
 			return d.errorf(item, "add table: NAME or logsource: {product: ..., service: ...}", "source names no table or logsource")
 		}
@@ -381,4 +458,190 @@ func yamlError(file string, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = regexp.MustCompile(`^line \d+: `).ReplaceAllString(msg, "")
 	return &ir.Error{Pos: pos, Msg: "bad YAML: " + msg}
+}
+
+func (d decoder) engine(v *yaml.Node) (string, error) {
+	e, err := d.str(v, "engine")
+	if err == nil && !slices.Contains(Engines, e) {
+		err = d.errorf(v, "use engine: duckdb, athena or bigquery", "unknown engine %q", e)
+	}
+	return e, err
+}
+
+func (d decoder) athena(v *yaml.Node, c *AthenaConfig) error {
+	c.Pos = d.pos(v)
+	return d.mapping(v, "athena", []string{"region", "workgroup", "catalog", "database", "output", "endpoint", "price_per_tb"}, func(key string, k, v *yaml.Node) error {
+		var err error
+		switch key {
+		case "region":
+			c.Region, err = d.str(v, key)
+		case "workgroup":
+			c.Workgroup, err = d.str(v, key)
+		case "catalog":
+			c.Catalog, err = d.str(v, key)
+		case "database":
+			c.Database, err = d.str(v, key)
+		case "output":
+			if c.Output, err = d.str(v, key); err == nil && !strings.HasPrefix(c.Output, "s3://") {
+				err = d.errorf(v, "write the result location as s3://bucket/prefix/", "athena output %q is not an s3:// location", c.Output)
+			}
+		case "endpoint":
+			c.Endpoint, err = d.str(v, key)
+		case "price_per_tb":
+			c.PricePerTB, err = d.float(v, key)
+		}
+		return err
+	})
+}
+
+func (d decoder) bigquery(v *yaml.Node, c *BigQueryConfig) error {
+	c.Pos = d.pos(v)
+	return d.mapping(v, "bigquery", []string{"project", "location", "dataset", "max_bytes", "endpoint", "price_per_tb"}, func(key string, k, v *yaml.Node) error {
+		var err error
+		switch key {
+		case "project":
+			c.Project, err = d.str(v, key)
+		case "location":
+			c.Location, err = d.str(v, key)
+		case "dataset":
+			c.Dataset, err = d.str(v, key)
+		case "max_bytes":
+			var s string
+			if s, err = d.str(v, key); err == nil {
+				if c.MaxBytes, err = ParseBytes(s); err != nil {
+					err = d.errorf(v, "write a size such as 500GB, 2TB or 1000000000", "max_bytes %q is not a size", s)
+				}
+			}
+		case "endpoint":
+			c.Endpoint, err = d.str(v, key)
+		case "price_per_tb":
+			c.PricePerTB, err = d.float(v, key)
+		}
+		return err
+	})
+}
+
+var dayFormatRE = regexp.MustCompile(`^[^yMd]*yyyy[^yMd]*MM[^yMd]*dd[^yMd]*$`)
+
+func (d decoder) partitions(v *yaml.Node, p *Partitions) error {
+	err := d.mapping(v, "partitions", []string{"date", "format", "year", "month", "day", "region", "regions", "column", "type"}, func(key string, k, v *yaml.Node) error {
+		var err error
+		switch key {
+		case "date":
+			p.Date, err = d.str(v, key)
+		case "format":
+			if p.Format, err = d.str(v, key); err == nil && !dayFormatRE.MatchString(p.Format) {
+				err = d.errorf(v, "lay the day out with yyyy, MM and dd in that order, e.g. yyyy/MM/dd or yyyy-MM-dd", "partition format %q has no yyyy, MM and dd in order", p.Format)
+			}
+		case "year":
+			p.Year, err = d.str(v, key)
+		case "month":
+			p.Month, err = d.str(v, key)
+		case "day":
+			p.Day, err = d.str(v, key)
+		case "region":
+			p.Region, err = d.str(v, key)
+		case "regions":
+			p.Regions, err = d.strList(v, key)
+		case "column":
+			p.Column, err = d.str(v, key)
+		case "type":
+			if p.Type, err = d.str(v, key); err == nil && p.Type != "timestamp" && p.Type != "date" {
+				err = d.errorf(v, "use type: timestamp or type: date", "partition type %q is neither timestamp nor date", p.Type)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	ymd := p.Year != "" || p.Month != "" || p.Day != ""
+	switch {
+	case ymd && (p.Year == "" || p.Month == "" || p.Day == ""):
+		return d.errorf(v, "give year:, month: and day: together", "partitions name only some of year, month and day")
+	case ymd && p.Date != "":
+		return d.errorf(v, "give either date: or year:/month:/day:", "partitions name a date column and year/month/day columns")
+	case p.Format != "" && p.Date == "":
+		return d.errorf(v, "add date: COLUMN", "partition format without a date column")
+	case len(p.Regions) > 0 && p.Region == "":
+		return d.errorf(v, "add region: COLUMN", "partition regions without a region column")
+	case p.Type != "" && p.Column == "":
+		return d.errorf(v, "add column: COLUMN", "partition type without a column")
+	}
+	if p.Date != "" && p.Format == "" {
+		p.Format = "yyyy/MM/dd"
+	}
+	if p.Column != "" && p.Type == "" {
+		p.Type = "timestamp"
+	}
+	return nil
+}
+
+// checkSource checks what a source needs of its engine.
+func (d decoder) checkSource(root *yaml.Node, s *Spec, src *Source) error {
+	if src.Engine == "" {
+		src.Engine = s.Engine
+	}
+	p := src.Partitions
+	switch src.Engine {
+	case "duckdb":
+		if len(src.Paths) == 0 {
+			return &ir.Error{Pos: src.Pos, Msg: fmt.Sprintf("source %s has no paths", src.Name), Hint: "add paths: [Parquet or JSON files or globs]"}
+		}
+		if p.Date != "" || p.Year != "" || p.Region != "" || p.Column != "" {
+			return &ir.Error{Pos: src.Pos, Msg: fmt.Sprintf("source %s: partitions are for athena and bigquery tables", src.Name), Hint: "DuckDB prunes files by their year=/month=/day= folders; remove partitions:"}
+		}
+	case "athena":
+		if len(src.Paths) > 0 {
+			return &ir.Error{Pos: src.Pos, Msg: fmt.Sprintf("source %s reads paths, but Athena reads tables", src.Name), Hint: "remove paths: and name the table (table: or the pipeline's)"}
+		}
+		if p.Column != "" {
+			return &ir.Error{Pos: src.Pos, Msg: fmt.Sprintf("source %s: partitions column: is for BigQuery tables", src.Name), Hint: "for Athena use date: (partition projection) or year:/month:/day:"}
+		}
+	case "bigquery":
+		if len(src.Paths) > 0 {
+			return &ir.Error{Pos: src.Pos, Msg: fmt.Sprintf("source %s reads paths, but BigQuery reads tables", src.Name), Hint: "remove paths: and name the table (table: project.dataset.table)"}
+		}
+		if p.Date != "" || p.Year != "" || p.Region != "" {
+			return &ir.Error{Pos: src.Pos, Msg: fmt.Sprintf("source %s: partitions date:/year:/region: are for Athena tables", src.Name), Hint: "for BigQuery give column: (the partitioning column, or _PARTITIONTIME) and type:"}
+		}
+		if s.BigQuery.Project == "" {
+			return d.errorf(root, "add bigquery: {project: PROJECT_ID, location: US}", "source %s runs on BigQuery, but the spec names no bigquery project", src.Name)
+		}
+	}
+	return nil
+}
+
+func (d decoder) float(n *yaml.Node, what string) (float64, error) {
+	s, err := d.str(n, what)
+	if err != nil {
+		return 0, err
+	}
+	f, perr := strconv.ParseFloat(s, 64)
+	if perr != nil || f < 0 {
+		return 0, d.errorf(n, "write a number such as 5 or 6.25", "%s %q is not a number", what, s)
+	}
+	return f, nil
+}
+
+// ParseBytes reads a byte count: a whole number, or one with a unit of
+// KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB.
+func ParseBytes(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mul    float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
+	mul := 1.0
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mul = strings.TrimSpace(n), u.mul
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f*mul > 1<<62 {
+		return 0, fmt.Errorf("not a size: %q", s)
+	}
+	return int64(f * mul), nil
 }

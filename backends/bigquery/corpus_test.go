@@ -9,6 +9,7 @@ import (
 	"github.com/tokenhunt/tokenhunt/backends/bigquery"
 	"github.com/tokenhunt/tokenhunt/backends/sql"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
+	"github.com/tokenhunt/tokenhunt/internal/bqemu"
 	"github.com/tokenhunt/tokenhunt/internal/goldentest"
 )
 
@@ -50,20 +51,20 @@ func TestCorpusAnalysesInEmulator(t *testing.T) {
 		// rules disagree on the shape of same-named columns (Azure's
 		// TargetResources is text to one rule and a struct to another),
 		// which one table cannot hold.
-		var sb schemaBuilder
+		var sb bqemu.Schema
 		src := ps.Source(r.Rule.Logsource)
 		for _, c := range src.ColumnList() {
-			sb.declare(c)
+			sb.Declare(c)
 		}
 		for _, j := range src.JSONColumns {
-			sb.declare(ir.Column{Path: strings.Split(j, "."), JSON: []string{""}})
+			sb.Declare(ir.Column{Path: strings.Split(j, "."), JSON: []string{""}})
 		}
 		for _, c := range sql.Columns(r.Rule.Where) {
-			sb.declare(c)
+			sb.Declare(c)
 		}
-		sb.infer(nil)
+		sb.Infer(nil)
 		table := fmt.Sprintf("rule_%03d", i)
-		if err := em.CreateTable(ctx, dataset, table, sb.fields); err != nil {
+		if err := em.CreateTable(ctx, dataset, table, sb.Fields); err != nil {
 			t.Errorf("%s: create table: %v", r.Source.File, err)
 			continue
 		}

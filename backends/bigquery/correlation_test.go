@@ -236,10 +236,10 @@ func TestGoldenCorrelationsInEmulator(t *testing.T) {
 				t.Fatal(err)
 			}
 			set, ps, errs, err := c.Compile()
-			if err != nil || errs != nil || len(set.Correlations) != 1 {
+			if err != nil || errs != nil || len(set.Outermost()) != 1 {
 				t.Fatalf("compile: %v %v", err, errs)
 			}
-			corr := set.Correlations[0].Correlation
+			corr := set.Outermost()[0].Correlation
 			golden, err := bigquery.New().CompileCorrelation(corr)
 			if err != nil {
 				t.Fatal(err)
@@ -250,15 +250,27 @@ func TestGoldenCorrelationsInEmulator(t *testing.T) {
 			// The same query on a table of this case, qualified with the
 			// dataset (see loadCase).
 			table := "c_" + unsafeName.ReplaceAllString(name, "_")
-			qualified := *corr
-			qualified.Bases = nil
-			var sb schemaBuilder
-			src := ps.Source(corr.Bases[0].Rule.Logsource)
-			for _, b := range corr.Bases {
-				nb, nr := *b, *b.Rule
-				nr.Table = dataset + "." + table
-				nb.Rule = &nr
-				qualified.Bases = append(qualified.Bases, &nb)
+			var qualify func(c *ir.Correlation) *ir.Correlation
+			qualify = func(c *ir.Correlation) *ir.Correlation {
+				q := *c
+				q.Bases = nil
+				for _, b := range c.Bases {
+					nb := *b
+					if b.Correlation != nil {
+						nb.Correlation = qualify(b.Correlation)
+					} else {
+						nr := *b.Rule
+						nr.Table = dataset + "." + table
+						nb.Rule = &nr
+					}
+					q.Bases = append(q.Bases, &nb)
+				}
+				return &q
+			}
+			qualified := *qualify(corr)
+			var sb bqemu.Schema
+			src := ps.Source(corr.RuleBases()[0].Rule.Logsource)
+			for _, b := range corr.RuleBases() {
 				cols := append(sql.Columns(b.Rule.Where), *b.Time.Column, *b.ID.Column)
 				for _, f := range append(append([]ir.Field(nil), b.Group...), b.Terms...) {
 					cols = append(cols, *f.Column)
@@ -267,13 +279,13 @@ func TestGoldenCorrelationsInEmulator(t *testing.T) {
 					cols = append(cols, *b.Value.Column)
 				}
 				for _, col := range cols {
-					sb.declare(col)
+					sb.Declare(col)
 				}
 			}
 			for _, j := range src.JSONColumns {
-				sb.declare(ir.Column{Path: strings.Split(j, "."), JSON: []string{""}})
+				sb.Declare(ir.Column{Path: strings.Split(j, "."), JSON: []string{""}})
 			}
-			sb.infer(nil) // undeclared columns are STRING
+			sb.Infer(nil) // undeclared columns are STRING
 			q, err := bigquery.New().CompileCorrelation(&qualified)
 			if err != nil {
 				t.Fatal(err)
@@ -281,7 +293,7 @@ func TestGoldenCorrelationsInEmulator(t *testing.T) {
 			if want := strings.ReplaceAll(golden, "FROM `cloudtrail`", "FROM `"+dataset+"`.`"+table+"`"); q != want {
 				t.Fatalf("the query on the qualified table differs from the golden query beyond its table:\n%s\n%s", golden, q)
 			}
-			if err := em.CreateTable(ctx, dataset, table, sb.fields); err != nil {
+			if err := em.CreateTable(ctx, dataset, table, sb.Fields); err != nil {
 				t.Fatalf("create table: %v", err)
 			}
 			rows, err := em.Query(ctx, "", q)

@@ -52,6 +52,12 @@ var backref = deviation{
 	workaround: func(q string) string { return strings.ReplaceAll(q, `r'\1'`, `'${1}'`) },
 }
 
+// digitKey: the emulator's JSON_VALUE and JSON_QUERY read a subscript [0]
+// on an array only. BigQuery (ZetaSQL's JSONPathExtractor, on JSON text)
+// keeps path tokens as text and compares the token 0 with an object's keys
+// too, so $."a"[0] reads {"a": {"0": …}} as a JSON Pointer does.
+var digitKey = deviation{reason: `the emulator's [0] does not read an object's key "0" (BigQuery: a path token is an index on an array and a key on an object)`}
+
 // emulatorDeviations are the golden cases whose BigQuery query is right by
 // BigQuery's documentation but that the emulator evaluates differently.
 // The test skips them (after checking the workaround, if any), and fails
@@ -69,6 +75,7 @@ var emulatorDeviations = map[string]deviation{
 	"cidr_v6_unaligned":           backref,
 	"cidr_zero_padded":            backref,
 	"not_cidr":                    backref,
+	"json_digit_key":              digitKey,
 }
 
 // TestGoldenInEmulator runs the BigQuery query of every golden case that
@@ -157,22 +164,22 @@ func loadCase(t *testing.T, ctx context.Context, em *bqemu.Emulator, c *goldente
 		t.Fatal(err)
 	}
 
-	var sb schemaBuilder
+	var sb bqemu.Schema
 	src := ps.Source(r.Logsource)
 	for _, col := range append(sql.Columns(r.Where), src.ColumnList()...) {
-		sb.declare(col)
+		sb.Declare(col)
 	}
 	for _, j := range src.JSONColumns {
-		sb.declare(ir.Column{Path: strings.Split(j, "."), JSON: []string{""}})
+		sb.Declare(ir.Column{Path: strings.Split(j, "."), JSON: []string{""}})
 	}
-	sb.infer(events)
+	sb.Infer(events)
 
-	if err := em.CreateTable(ctx, goldenDataset, table, sb.fields); err != nil {
+	if err := em.CreateTable(ctx, goldenDataset, table, sb.Fields); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
 	rows := make([]map[string]any, len(events))
 	for i, ev := range events {
-		rows[i] = sb.row(ev)
+		rows[i] = sb.Row(ev)
 	}
 	if err := em.Insert(ctx, goldenDataset, table, rows); err != nil {
 		t.Fatalf("insert: %v", err)

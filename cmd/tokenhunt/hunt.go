@@ -114,6 +114,7 @@ source failed, bad spec, the hunt is already running).`,
 				printPlan(out, rep)
 			} else {
 				printSummary(out, rep)
+				printCost(out, rep)
 			}
 			if reportFile != "" && !dryRun {
 				dir := spec.OutDir
@@ -185,16 +186,56 @@ func printPlan(w io.Writer, rep *runner.Report) {
 			continue
 		}
 		fmt.Fprintf(w, "  window [%s, %s), reading from %s\n", s.Start.Format(time.RFC3339), s.End.Format(time.RFC3339), s.Read.Format(time.RFC3339))
-		fmt.Fprintf(w, "  files: %d (%d pruned by day folder)\n", len(s.Files), s.Skipped)
-		for _, f := range s.Files {
-			fmt.Fprintf(w, "    %s\n", f)
+		if s.Engine == "duckdb" {
+			fmt.Fprintf(w, "  files: %d (%d pruned by day folder)\n", len(s.Files), s.Skipped)
+			for _, f := range s.Files {
+				fmt.Fprintf(w, "    %s\n", f)
+			}
+		} else {
+			fmt.Fprintf(w, "  engine: %s (the table is read there)\n", s.Engine)
 		}
 		for _, q := range s.Queries {
 			fmt.Fprintf(w, "  query for %s:\n", strings.Join(q.Rules, ", "))
+			for _, p := range q.Params {
+				fmt.Fprintf(w, "    parameter @%s = TIMESTAMP '%s'\n", p.Name, p.Value.Format(time.RFC3339Nano))
+			}
+			if q.Estimate >= 0 && s.Engine == "bigquery" {
+				fmt.Fprintf(w, "    dry run: %s would be processed\n", bytesText(q.Estimate))
+			}
 			for _, line := range strings.Split(q.SQL, "\n") {
 				fmt.Fprintf(w, "    %s\n", line)
 			}
 		}
+	}
+}
+
+// bytesText prints a byte count with a decimal unit.
+func bytesText(n int64) string {
+	f, units := float64(n), []string{"B", "kB", "MB", "GB", "TB", "PB"}
+	i := 0
+	for f >= 1000 && i < len(units)-1 {
+		f /= 1000
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%.2f %s (%d bytes)", f, units[i], n)
+}
+
+// printCost prints what the cloud queries of a run read and cost.
+func printCost(w io.Writer, rep *runner.Report) {
+	for _, s := range rep.Sources {
+		if s.Engine == "duckdb" || len(s.Queries) == 0 {
+			continue
+		}
+		var bytes int64
+		var cost float64
+		for _, q := range s.Queries {
+			bytes += max(q.Bytes, 0)
+			cost += q.Cost
+		}
+		fmt.Fprintf(w, "source %s on %s: %d queries read %s, about %.4f USD\n", s.Name, s.Engine, len(s.Queries), bytesText(bytes), cost)
 	}
 }
 

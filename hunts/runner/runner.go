@@ -1,6 +1,7 @@
-// Package runner runs a hunt spec with embedded DuckDB: it selects and
-// compiles the rules, plans a time window per source, reads each source's
-// files once, runs every single-event rule of a source in one scan and each
+// Package runner runs a hunt spec: it selects and compiles the rules,
+// plans a time window per source, reads each source once — its files with
+// embedded DuckDB, or its table where it lives on Athena or BigQuery —
+// running every single-event rule of a source in one scan and each
 // correlation in its own query, and writes the findings durably before it
 // advances the source's watermark.
 //
@@ -56,6 +57,8 @@ type Options struct {
 	// Progress, when set, is told each step of a source's hunt, for a
 	// progress display; it is called from the goroutine of Run.
 	Progress func(Progress)
+	// open connects to a cloud engine (tests replace it).
+	open func(ctx context.Context, spec *hunts.Spec, src *hunts.Source) (remoteEngine, error)
 }
 
 // Progress is where a source's hunt stands: Done of Total units, where
@@ -74,6 +77,15 @@ type Query struct {
 	// Rules are the rule ids it evaluates.
 	Rules []string
 	SQL   string
+	// Params are a BigQuery query's parameters (the window's bounds).
+	Params []Param
+	// ID, Bytes, Cost and Elapsed are what a cloud engine reported of
+	// the query's run; Estimate is a dry run's bytes (-1: none).
+	ID              string
+	Bytes, Estimate int64
+	Cost            float64
+	Elapsed         time.Duration
+	corr            *corr
 }
 
 // RuleReport is one rule's outcome.
@@ -89,6 +101,8 @@ type RuleReport struct {
 // SourceReport is one source's plan and outcome.
 type SourceReport struct {
 	Name, Table string
+	// Engine runs the source's queries: duckdb, athena or bigquery.
+	Engine string
 	// Files are the files read; Skipped the files pruned by their day
 	// folder.
 	Files   []string
@@ -406,15 +420,27 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 	mine := func(l ir.Logsource, t string) bool {
 		return t == table && (src.Logsource == (ir.Logsource{}) || matchLogsource(src.Logsource, l))
 	}
-	be := duckdb.New()
-	d := duckdb.Dialect()
+	t := targetFor(src.Engine)
+	rep.Engine = t.engine
+	remote := src.Engine != "" && src.Engine != "duckdb"
+	d := t.d
 	inside := map[*ir.Rule]bool{}
+	// A chained inner correlation runs inside the one that names it, and on
+	// its own only with generate: true (as base rules).
+	insideCorr := map[*ir.Correlation]bool{}
+	for _, cr := range set.Correlations {
+		for _, b := range cr.Correlation.Bases {
+			if b.Correlation != nil && !cr.Correlation.Generate {
+				insideCorr[b.Correlation] = true
+			}
+		}
+	}
 	var corrs []*corr
 	var lookback time.Duration
 	for _, cr := range set.Correlations {
 		c := cr.Correlation
 		all, some := true, false
-		for _, b := range c.Bases {
+		for _, b := range c.RuleBases() {
 			m := mine(b.Rule.Logsource, b.Rule.Table)
 			all, some = all && m, some || m
 		}
@@ -424,7 +450,7 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 			// rules of this source as findings of their own.
 			claimed[ruleKey(cr.Source)] = true
 			for _, b := range c.Bases {
-				if !c.Generate && mine(b.Rule.Logsource, b.Rule.Table) {
+				if !c.Generate && b.Rule != nil && mine(b.Rule.Logsource, b.Rule.Table) {
 					inside[b.Rule] = true
 				}
 			}
@@ -437,19 +463,22 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 		}
 		claimed[ruleKey(cr.Source)] = true
 		for _, b := range c.Bases {
-			if !c.Generate {
+			if !c.Generate && b.Rule != nil {
 				inside[b.Rule] = true
 			}
 		}
+		if insideCorr[c] {
+			continue
+		}
 		rr := &RuleReport{ID: c.ID, Title: c.Title, Level: c.Level, Source: src.Name, Correlation: true}
 		r.rep.Rules = append(r.rep.Rules, rr)
-		q, err := be.CompileCorrelation(c)
+		q, err := t.correlate(c)
 		if err != nil {
 			rr.Err = err
 			r.errorf(err)
 			continue
 		}
-		lookback = max(lookback, c.Timespan, c.Lookback)
+		lookback = max(lookback, c.Reach())
 		corrs = append(corrs, &corr{c: c, query: q, rep: rr})
 	}
 	if r.spec.Lookback > 0 {
@@ -472,6 +501,9 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 		rr := &RuleReport{ID: ruleID(res.Rule), Title: res.Rule.Title, Level: res.Rule.Level, Source: src.Name}
 		r.rep.Rules = append(r.rep.Rules, rr)
 		cond, err := sql.Where(d, res.Rule)
+		if err == nil && remote {
+			_, err = t.compile(res.Rule) // the engine's own checks
+		}
 		if err != nil {
 			rr.Err = err
 			r.errorf(err)
@@ -510,7 +542,7 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 	}
 	rep.Read = rep.Start.Add(-lookback)
 	// Fields of the source.
-	sf, err := resolveFields(ps, ls, table, psrc)
+	sf, err := resolveFields(ps, ls, table, psrc, d)
 	if err != nil {
 		fail(err)
 		return
@@ -520,7 +552,7 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 		cols = append(cols, sql.Columns(s.res.Rule.Where)...)
 	}
 	for _, c := range corrs {
-		for _, b := range c.c.Bases {
+		for _, b := range c.c.RuleBases() {
 			cols = append(cols, sql.Columns(b.Rule.Where)...)
 			fields := append(append([]ir.Field{b.Time, b.ID}, b.Group...), b.Terms...)
 			if b.Value != nil {
@@ -536,6 +568,18 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 	// The columns rules, correlations and findings read: what a
 	// materialized window keeps (the others are only padded as NULL).
 	sf.read = cols[len(psrc.ColumnList()):]
+	if remote {
+		found, err := r.remoteSource(ctx, t, src, table, sf, singles, corrs, rep)
+		if err != nil {
+			fail(err)
+			return
+		}
+		if r.opts.DryRun {
+			return
+		}
+		r.finish(ctx, src, singles, corrs, found, rep)
+		return
+	}
 	singleQ := singleQuery(d, table, sf, singles, rep.Start, rep.End)
 	if singleQ != "" {
 		var ids []string
@@ -569,6 +613,17 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 			fail(err)
 			return
 		}
+	}
+	r.finish(ctx, src, singles, corrs, found, rep)
+}
+
+// finish counts and writes a source's findings, then advances its
+// watermark unless a rule failed.
+func (r *runner) finish(ctx context.Context, src *hunts.Source, singles []*single, corrs []*corr, found []findings.Finding, rep *SourceReport) {
+	fail := func(err error) {
+		rep.Err = fmt.Errorf("source %s: %w", src.Name, err)
+		r.errorf(rep.Err)
+		r.logf("source %s: %v", src.Name, err)
 	}
 	failed := false
 	for _, s := range singles {
@@ -641,7 +696,7 @@ func ruleID(r *ir.Rule) string {
 
 // resolveFields maps the source's time, id, entity and sample fields
 // through the pipeline.
-func resolveFields(ps pipeline.Set, ls ir.Logsource, table string, psrc pipeline.Source) (*sourceFields, error) {
+func resolveFields(ps pipeline.Set, ls ir.Logsource, table string, psrc pipeline.Source, d sql.Dialect) (*sourceFields, error) {
 	if psrc.Time == "" || psrc.ID == "" {
 		return nil, fmt.Errorf("the pipeline names no time: or id: field for this log source (table %s): a hunt needs both", table)
 	}
@@ -675,7 +730,6 @@ func resolveFields(ps pipeline.Set, ls ir.Logsource, table string, psrc pipeline
 		}
 	}
 	walk(applied.Where)
-	d := duckdb.Dialect()
 	sf := &sourceFields{}
 	col := func(name string, known bool) (string, *ir.Column, bool) {
 		f, ok := resolved[name]

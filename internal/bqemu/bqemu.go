@@ -28,9 +28,14 @@ const project = Project
 
 // Emulator is a running emulator process on a loopback port.
 type Emulator struct {
+	url    string // http://127.0.0.1:port
 	base   string // http://127.0.0.1:port/bigquery/v2/projects/<project>
 	client *http.Client
 }
+
+// URL is the emulator's REST root (http://127.0.0.1:port), the endpoint a
+// BigQuery client library is given (option.WithEndpoint).
+func (e *Emulator) URL() string { return e.url }
 
 // Start starts the emulator (the binary at bin) on 127.0.0.1 with ports the kernel
 // picks, and stops it when the test ends. Without the binary the test fails
@@ -83,6 +88,7 @@ func Start(t testing.TB, bin string) *Emulator {
 			t.Fatalf("the emulator listens at %s, not on the loopback interface", a)
 		}
 		return &Emulator{
+			url:    "http://" + a,
 			base:   "http://" + a + "/bigquery/v2/projects/" + project,
 			client: &http.Client{Timeout: 2 * time.Minute},
 		}

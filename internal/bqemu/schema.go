@@ -1,4 +1,4 @@
-package bigquery_test
+package bqemu
 
 // Explicit table schemas for the emulator, which cannot infer one: declared
 // column types come from the pipeline (the rule's resolved columns and the
@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
-	"github.com/tokenhunt/tokenhunt/internal/bqemu"
 )
 
 // bqType is the column type of a declared IR type.
@@ -32,31 +31,33 @@ func bqType(t ir.Type) string {
 	return "STRING"
 }
 
-// schemaBuilder collects the columns of one table.
-type schemaBuilder struct {
-	fields []*bqemu.Field
+// Schema collects the columns of one table: Declare the pipeline's
+// columns, Infer the rest from the events, then create the table with
+// Fields and insert Row of each event.
+type Schema struct {
+	Fields []*Field
 }
 
 // get finds a field among fields by name, ignoring case as BigQuery does,
 // or adds it with type typ.
-func get(fields *[]*bqemu.Field, name, typ string) *bqemu.Field {
+func get(fields *[]*Field, name, typ string) *Field {
 	for _, f := range *fields {
 		if strings.EqualFold(f.Name, name) {
 			return f
 		}
 	}
-	f := &bqemu.Field{Name: name, Type: typ, Mode: "NULLABLE"}
+	f := &Field{Name: name, Type: typ, Mode: "NULLABLE"}
 	*fields = append(*fields, f)
 	return f
 }
 
-// declare adds a resolved column: a struct path becomes nested STRUCTs, a
+// Declare adds a resolved column: a struct path becomes nested STRUCTs, a
 // JSON column is text, an undeclared (Any) leaf is left to the data.
-func (s *schemaBuilder) declare(c ir.Column) {
+func (s *Schema) Declare(c ir.Column) {
 	if len(c.Path) == 0 {
 		return
 	}
-	fields := &s.fields
+	fields := &s.Fields
 	for i, name := range c.Path {
 		last := i == len(c.Path)-1
 		switch {
@@ -77,9 +78,9 @@ func (s *schemaBuilder) declare(c ir.Column) {
 	}
 }
 
-// infer gives every top-level column the data did not type a type from
+// Infer gives every top-level column the data did not type a type from
 // its values, and adds the columns only the data has.
-func (s *schemaBuilder) infer(events []map[string]any) {
+func (s *Schema) Infer(events []map[string]any) {
 	var names []string
 	seen := map[string]bool{}
 	for _, ev := range events {
@@ -91,9 +92,9 @@ func (s *schemaBuilder) infer(events []map[string]any) {
 		}
 	}
 	for _, n := range names {
-		get(&s.fields, n, "")
+		get(&s.Fields, n, "")
 	}
-	for _, f := range s.fields {
+	for _, f := range s.Fields {
 		if f.Type != "" {
 			continue
 		}
@@ -106,8 +107,8 @@ func (s *schemaBuilder) infer(events []map[string]any) {
 		f.Type = inferType(vs)
 	}
 	// Undeclared struct members are text.
-	var leaves func(fields []*bqemu.Field)
-	leaves = func(fields []*bqemu.Field) {
+	var leaves func(fields []*Field)
+	leaves = func(fields []*Field) {
 		for _, f := range fields {
 			if f.Type == "" {
 				f.Type = "STRING"
@@ -115,7 +116,7 @@ func (s *schemaBuilder) infer(events []map[string]any) {
 			leaves(f.Fields)
 		}
 	}
-	leaves(s.fields)
+	leaves(s.Fields)
 }
 
 // inferType: booleans, integers, numbers, else text.
@@ -150,12 +151,12 @@ func inferType(vs []any) string {
 	return kind
 }
 
-// row converts an event to a row of the schema.
-func (s *schemaBuilder) row(ev map[string]any) map[string]any {
-	return convertObject(s.fields, ev)
+// Row converts an event to a row of the schema.
+func (s *Schema) Row(ev map[string]any) map[string]any {
+	return convertObject(s.Fields, ev)
 }
 
-func convertObject(fields []*bqemu.Field, obj map[string]any) map[string]any {
+func convertObject(fields []*Field, obj map[string]any) map[string]any {
 	out := map[string]any{}
 	for _, f := range fields {
 		v, ok := member(obj, f.Name)
@@ -170,7 +171,7 @@ func convertObject(fields []*bqemu.Field, obj map[string]any) map[string]any {
 }
 
 // convert reads a value as the field's type; nil when it is not one.
-func convert(f *bqemu.Field, v any) any {
+func convert(f *Field, v any) any {
 	switch f.Type {
 	case "RECORD":
 		m, ok := v.(map[string]any)
