@@ -400,14 +400,9 @@ type sourceFields struct {
 func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, set *compiler.Set, claimed map[string]bool) {
 	rep := &SourceReport{Name: src.Name}
 	r.rep.Sources = append(r.rep.Sources, rep)
-	fail := func(err error) {
-		rep.Err = fmt.Errorf("source %s: %w", src.Name, err)
-		r.errorf(rep.Err)
-		r.logf("source %s: %v", src.Name, err)
-	}
 	ps, err := pipeline.ResolveAll([]string{src.Pipeline})
 	if err != nil {
-		fail(err)
+		r.fail(src, rep, err)
 		return
 	}
 	ls := src.Logsource
@@ -522,7 +517,7 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 		if r.st != nil {
 			wm, ok, err := r.st.Watermark(src.Name)
 			if err != nil {
-				fail(err)
+				r.fail(src, rep, err)
 				return
 			}
 			if ok {
@@ -544,7 +539,7 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 	// Fields of the source.
 	sf, err := resolveFields(ps, ls, table, psrc, d)
 	if err != nil {
-		fail(err)
+		r.fail(src, rep, err)
 		return
 	}
 	cols := append(psrc.ColumnList(), sf.columns...)
@@ -571,7 +566,7 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 	if remote {
 		found, err := r.remoteSource(ctx, t, src, table, sf, singles, corrs, rep)
 		if err != nil {
-			fail(err)
+			r.fail(src, rep, err)
 			return
 		}
 		if r.opts.DryRun {
@@ -593,12 +588,12 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 	}
 	files, err := expand(src.Paths)
 	if err != nil {
-		fail(err)
+		r.fail(src, rep, err)
 		return
 	}
 	rep.Files, rep.Skipped = prune(files, rep.Read, rep.End)
 	if err := readable(rep.Files); err != nil {
-		fail(err)
+		r.fail(src, rep, err)
 		return
 	}
 	if r.opts.DryRun {
@@ -610,21 +605,23 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 	if len(rep.Files) > 0 {
 		found, err = r.hunt(ctx, src, table, psrc, sf, cols, singles, singleQ, corrs, rep)
 		if err != nil {
-			fail(err)
+			r.fail(src, rep, err)
 			return
 		}
 	}
 	r.finish(ctx, src, singles, corrs, found, rep)
 }
 
+// fail records a source's error: its watermark stays.
+func (r *runner) fail(src *hunts.Source, rep *SourceReport, err error) {
+	rep.Err = fmt.Errorf("source %s: %w", src.Name, err)
+	r.errorf(rep.Err)
+	r.logf("source %s: %v", src.Name, err)
+}
+
 // finish counts and writes a source's findings, then advances its
 // watermark unless a rule failed.
 func (r *runner) finish(ctx context.Context, src *hunts.Source, singles []*single, corrs []*corr, found []findings.Finding, rep *SourceReport) {
-	fail := func(err error) {
-		rep.Err = fmt.Errorf("source %s: %w", src.Name, err)
-		r.errorf(rep.Err)
-		r.logf("source %s: %v", src.Name, err)
-	}
 	failed := false
 	for _, s := range singles {
 		failed = failed || s.rep.Err != nil
@@ -657,7 +654,7 @@ func (r *runner) finish(ctx context.Context, src *hunts.Source, singles []*singl
 	r.rep.New += n
 	r.hook("queried:" + src.Name)
 	if err := r.save(ctx); err != nil {
-		fail(err)
+		r.fail(src, rep, err)
 		return
 	}
 	r.hook("saved:" + src.Name)
@@ -667,7 +664,7 @@ func (r *runner) finish(ctx context.Context, src *hunts.Source, singles []*singl
 	}
 	if r.opts.From.IsZero() {
 		if err := r.st.SetWatermark(src.Name, rep.End); err != nil {
-			fail(err)
+			r.fail(src, rep, err)
 			return
 		}
 		rep.Advanced = true
