@@ -79,7 +79,11 @@ func (p *planner) ciDay(rp *repo, d int64) []*session {
 				name = "terraform-apply"
 			}
 		}
-		out = append(out, p.ciSession(r, rp, start, name, nil))
+		var iam []iamChange
+		if name == "terraform-apply" {
+			iam = terraformIAM(derive(p.seed, tagPlan, 14, uint64(rp.idx), uint64(d), uint64(i)), rp)
+		}
+		out = append(out, p.ciJobSession(r, rp, start, name, nil, iam))
 	}
 	if rp.terraform {
 		out = append(out, p.ciSession(r, rp, at(float64(d*86400+2*3600)+1200*r.Float64()), "terraform-plan", nil))
@@ -89,6 +93,12 @@ func (p *planner) ciDay(rp *repo, d int64) []*session {
 
 // ciSession plans one job and its calls.
 func (p *planner) ciSession(r *rand.Rand, rp *repo, start time.Time, name string, leak *ciLeak) *session {
+	return p.ciJobSession(r, rp, start, name, leak, nil)
+}
+
+// ciJobSession plans one job and its calls; a terraform-apply job also
+// makes the IAM changes iam.
+func (p *planner) ciJobSession(r *rand.Rand, rp *repo, start time.Time, name string, leak *ciLeak, iam []iamChange) *session {
 	runners := networksOf(netCI)[0]
 	job := &ciJob{repo: rp, runID: 11000000000 + int64(r.IntN(900000000)), name: name, branch: "main", ip: runners.addr(r, false), start: start, leak: leak, seed: r.Uint64()}
 	job.runner = "GitHub Actions " + strconv.Itoa(1+r.IntN(900))
@@ -155,6 +165,14 @@ func (p *planner) ciSession(r *rand.Rand, rp *repo, start time.Time, name string
 			for i, n := 0, 1+r.IntN(3); i < n; i++ {
 				op := terraformSmallWrites[(i+r.IntN(len(terraformSmallWrites)))%len(terraformSmallWrites)]
 				call(sec(2, 10), op, tf(op))
+			}
+			for _, ch := range iam {
+				t = t.Add(sec(2, 15))
+				st := step{t: t, cloud: cAWS, kind: stAWSCall, op: p.cat.short(ch.op), ua: tf(ch.op), req: ch.req}
+				if ch.resp != nil {
+					st.resp = ch.resp(t.Truncate(time.Second))
+				}
+				s.steps = append(s.steps, st)
 			}
 			call(sec(1, 3), "s3:PutObject", tf("s3:PutObject"))
 		}

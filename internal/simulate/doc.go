@@ -42,6 +42,12 @@
 // spread over the sessions active in each five-minute window, weighted by
 // that rate and a traffic curve, so volume follows working hours, time zones
 // and weekends. AccessDenied and similar errors come at realistic rates.
+// Routine IAM changes recur as they do in a real organisation: every
+// administrator rotates their IAM user's access key every four weeks (on a
+// Tuesday to Thursday of their own), and each terraform-apply job of a
+// deploy role may create, attach, tag and update the account's own roles
+// and policies (chances per apply in terraformIAMChances), so a month of
+// history holds what the benign look-alikes do.
 //
 // # Output
 //

@@ -286,6 +286,9 @@ func (g *gen) renderStep(r *rand.Rand, s *session, st *step) rec {
 		if st.req != nil {
 			e.req = st.req
 		}
+		if st.resp != nil {
+			e.resp = st.resp
+		}
 		return rec{t: e.t, ct: e}
 	case stCILog:
 		return rec{t: st.t, ci: renderCI(s.job)}

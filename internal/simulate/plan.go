@@ -72,7 +72,8 @@ type step struct {
 	code  int      // Entra result code
 	ref   *session // the Entra session an AWS sign-in belongs to
 	gm    *gcpMethod
-	req   []byte // overrides the op's request parameters (scenarios)
+	req   []byte // overrides the op's request parameters
+	resp  []byte // overrides the op's response elements
 }
 
 type modKind int
@@ -255,6 +256,8 @@ func (p *planner) humanDay(h *human, d int64) []*session {
 	wd := weekday(d)
 	weekend := wd == 0 || wd == 6
 	working := (!weekend && chance(r, 0.92)) || (weekend && chance(r, 0.06))
+	rotation, rotate := p.rotationDue(h, d)
+	working = working || rotate // a planned key rotation: the administrator is in
 	var out []*session
 
 	phoneIP := h.mobile.addr(r, false)
@@ -375,6 +378,11 @@ func (p *planner) humanDay(h *human, d int64) []*session {
 		}
 		s.cred = cred
 		out = append(out, s)
+	}
+
+	// An administrator's monthly rotation of their IAM user's access key.
+	if rotate {
+		out = append(out, p.keyRotation(r, h, rotation, dayStart, dayEnd, ip, net))
 	}
 
 	// GCP work.

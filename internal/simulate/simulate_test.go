@@ -685,8 +685,22 @@ func TestBackgroundIsClean(t *testing.T) {
 		switch c.logOf[id] {
 		case "cloudtrail":
 			switch str(r, "eventName") {
-			case "CreateUser", "AttachUserPolicy", "CreateLoginProfile", "UpdateAssumeRolePolicy", "CreateAccessKey", "GetFederationToken":
+			case "CreateUser", "AttachUserPolicy", "CreateLoginProfile", "GetFederationToken":
 				t.Errorf("background %s %s", str(r, "eventName"), id)
+			case "CreateAccessKey": // administrators rotate their own keys
+				if u := str(r, "requestParameters.userName"); u != "" && u != str(r, "userIdentity.userName") {
+					t.Errorf("background access key for %s created by %s (%s)", u, str(r, "userIdentity.userName"), id)
+				}
+			case "UpdateAssumeRolePolicy", "CreateRole": // Terraform trusts services only
+				doc := str(r, "requestParameters.policyDocument") + str(r, "requestParameters.assumeRolePolicyDocument")
+				if strings.Contains(doc, `"AWS"`) || strings.Contains(doc, attackerAccount) {
+					t.Errorf("background %s trusting an account (%s): %s", str(r, "eventName"), id, doc)
+				}
+			case "AttachRolePolicy", "CreatePolicy", "CreatePolicyVersion", "PutRolePolicy":
+				b, _ := json.Marshal(r["requestParameters"])
+				if bytes.Contains(b, []byte("AdministratorAccess")) || bytes.Contains(b, []byte(`\"Action\":\"*\"`)) {
+					t.Errorf("background %s granting everything (%s): %s", str(r, "eventName"), id, b)
+				}
 			}
 			ip := str(r, "sourceIPAddress")
 			if key := str(r, "userIdentity.accessKeyId"); strings.HasPrefix(key, "ASIA") && isIP(ip) {
