@@ -30,63 +30,32 @@ func startEmulator(t *testing.T) *bqemu.Emulator { return bqemu.Start(t, "../bin
 
 type bqField = bqemu.Field
 
-// declare adds a column to a schema: struct paths as RECORDs, JSON text as
-// STRING, declared types as theirs.
-func declare(fields *[]*bqField, c ir.Column) {
-	for i, name := range c.Path {
-		var f *bqField
-		for _, x := range *fields {
-			if strings.EqualFold(x.Name, name) {
-				f = x
-			}
-		}
-		last := i == len(c.Path)-1
-		if f == nil {
-			f = &bqField{Name: name, Type: "STRING", Mode: "NULLABLE"}
-			*fields = append(*fields, f)
-		}
-		if !last {
-			f.Type = "RECORD"
-			fields = &f.Fields
-			continue
-		}
-		if f.Type == "RECORD" || len(c.JSON) > 0 {
-			return
-		}
-		switch c.Type {
-		case ir.Number:
-			f.Type = "FLOAT64"
-		case ir.Bool:
-			f.Type = "BOOL"
-		case ir.Timestamp:
-			f.Type = "TIMESTAMP"
-		}
-	}
-}
-
 // bqTables are the tables the set reads, with the columns the pipelines
 // declare and the rules read.
 func bqTables(set *compiler.Set, ps pipeline.Set) map[string][]*bqField {
-	out := map[string][]*bqField{}
+	schemas := map[string]*bqemu.Schema{}
 	add := func(r *ir.Rule, extra ...ir.Expr) {
-		fields := out[r.Table]
+		sc := schemas[r.Table]
+		if sc == nil {
+			sc = &bqemu.Schema{}
+			schemas[r.Table] = sc
+		}
 		src := ps.Source(r.Logsource)
 		for _, c := range src.ColumnList() {
-			declare(&fields, c)
+			sc.Declare(c)
 		}
 		for _, j := range src.JSONColumns {
-			declare(&fields, ir.Column{Path: strings.Split(j, "."), JSON: []string{""}})
+			sc.Declare(ir.Column{Path: strings.Split(j, "."), JSON: []string{""}})
 		}
 		for _, c := range sql.Columns(ir.And{Args: append([]ir.Expr{r.Where}, extra...)}) {
-			declare(&fields, c)
+			sc.Declare(c)
 		}
-		out[r.Table] = fields
 	}
 	for _, r := range set.Rules {
 		add(r.Rule)
 	}
 	for _, c := range set.Correlations {
-		for _, b := range c.Correlation.Bases {
+		for _, b := range c.Correlation.RuleBases() {
 			extra := []ir.Expr{ir.IsNull{Field: b.Time}, ir.IsNull{Field: b.ID}}
 			for _, f := range append(append([]ir.Field(nil), b.Group...), b.Terms...) {
 				extra = append(extra, ir.IsNull{Field: f})
@@ -96,6 +65,11 @@ func bqTables(set *compiler.Set, ps pipeline.Set) map[string][]*bqField {
 			}
 			add(b.Rule, extra...)
 		}
+	}
+	out := map[string][]*bqField{}
+	for t, sc := range schemas {
+		sc.Infer(nil) // undeclared leaves are text
+		out[t] = sc.Fields
 	}
 	return out
 }

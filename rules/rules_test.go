@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tokenhunt/tokenhunt/backends"
+	"github.com/tokenhunt/tokenhunt/backends/kql"
 	"github.com/tokenhunt/tokenhunt/compiler"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
@@ -141,25 +142,44 @@ func TestRuleMetadataAndResponse(t *testing.T) {
 	}
 }
 
-// targets are, per backend, the shipped pipelines single-event rules are
-// compiled with; a log source no pipeline of the target maps is skipped.
+// targets are, per backend, the shipped pipelines the library is compiled
+// with: one per log source the rules read (CloudTrail, Entra ID, GCP audit,
+// CI/CD build logs, proxy logs). A file is compiled with each pipeline that
+// maps all its log sources.
 var targets = map[string][]string{
 	"duckdb":   {"cloudtrail", "entra-duckdb", "gcp-duckdb", "cicd-duckdb", "proxy-duckdb"},
-	"athena":   {"cloudtrail-athena"},
-	"bigquery": {"cloudtrail", "gcp-bigquery"},
-	"kql":      {"sentinel-awscloudtrail", "sentinel-entra", "sentinel-gcp"},
+	"athena":   {"cloudtrail-athena", "entra-athena", "gcp-athena", "cicd-athena", "proxy-athena"},
+	"bigquery": {"cloudtrail", "entra-bigquery", "gcp-bigquery", "cicd-bigquery", "proxy-bigquery"},
+	"kql":      {"sentinel-awscloudtrail", "sentinel-entra", "sentinel-gcp", "sentinel-cicd", "sentinel-proxy"},
 }
 
-// TestRulesCompileForEveryTarget compiles every rule file with every
-// target's pipeline for its log source and prints its detection rules
-// (correlations' base rules included) and its correlation with that
-// backend.
-func TestRulesCompileForEveryTarget(t *testing.T) {
+// pending are the (rule file, backend) pairs that cannot compile yet,
+// with why: the pipeline declares a field the target's printer cannot read
+// as unsupported, so compiling is a positioned error rather than a query
+// that silently reads nothing.
+var pending = map[[2]string]string{}
+
+// compiledQuery is one query the library compiles to: a detection rule
+// (a correlation's base rules included) or a correlation.
+type compiledQuery struct {
+	id     string // file, pipeline and rule id
+	query  string
+	tables map[string]map[string]string // for KQL: the columns it reads, typed
+}
+
+// compileLibrary compiles every rule file with every target's pipelines for
+// its log sources, and returns the queries per backend and, per file, the
+// backends that compiled it. Compile errors are test errors.
+func compileLibrary(t *testing.T) (map[string][]compiledQuery, map[string]map[string]bool) {
+	t.Helper()
 	files, err := ruletest.RuleFiles([]string{"."})
 	if err != nil {
 		t.Fatal(err)
 	}
-	compiled, perTarget := map[string]int{}, map[string]int{}
+	queries, compiled := map[string][]compiledQuery{}, map[string]map[string]bool{}
+	for _, f := range files {
+		compiled[f] = map[string]bool{}
+	}
 	for _, be := range backends.All() {
 		names, ok := targets[be.Name()]
 		if !ok {
@@ -180,36 +200,102 @@ func TestRulesCompileForEveryTarget(t *testing.T) {
 					continue
 				}
 				set, errs := compiler.CompileSet(rules, pipeline.Set{p})
+				if _, isPending := pending[[2]string{filepath.ToSlash(f), be.Name()}]; isPending && len(errs) > 0 {
+					if !strings.Contains(errs.Error(), "cannot be read from table") {
+						t.Errorf("%s with %s: want an unsupported field error, got %v", f, name, errs)
+					}
+					continue
+				}
 				if len(errs) > 0 {
 					t.Errorf("%s with %s: %v", f, name, errs)
 					continue
 				}
+				ok := true
 				for _, c := range set.Rules {
-					if _, err := be.Compile(c.Rule); err != nil {
+					q, err := be.Compile(c.Rule)
+					if err != nil {
 						t.Errorf("%s for %s (%s): %v", f, be.Name(), name, err)
+						ok = false
+						continue
 					}
+					tables := map[string]map[string]string{c.Rule.Table: kql.Schema(c.Rule.Where)}
+					queries[be.Name()] = append(queries[be.Name()], compiledQuery{id: f + " " + name + " " + c.Rule.ID, query: q, tables: tables})
 				}
-				if cc, ok := be.(interface {
+				if cc, isCorr := be.(interface {
 					CompileCorrelation(*ir.Correlation) (string, error)
-				}); ok {
+				}); isCorr {
 					for _, c := range set.Correlations {
-						if _, err := cc.CompileCorrelation(c.Correlation); err != nil {
+						q, err := cc.CompileCorrelation(c.Correlation)
+						if err != nil {
 							t.Errorf("%s correlation for %s (%s): %v", f, be.Name(), name, err)
+							ok = false
+							continue
 						}
+						queries[be.Name()] = append(queries[be.Name()], compiledQuery{id: f + " " + name + " correlation " + c.Correlation.ID, query: q, tables: correlationTables(c.Correlation)})
 					}
 				} else if len(set.Correlations) > 0 {
 					t.Errorf("%s: backend %s compiles no correlations", f, be.Name())
+					ok = false
 				}
-				compiled[f]++
-				perTarget[be.Name()]++
+				if ok {
+					compiled[f][be.Name()] = true
+				}
 			}
 		}
 	}
-	t.Logf("rule files compiled per target: %v", perTarget)
-	for _, f := range files {
-		if compiled[f] == 0 {
-			t.Errorf("%s: no target compiled it", f)
+	return queries, compiled
+}
+
+// correlationTables is every table a correlation reads, with the columns
+// its base rules and its group, value and term fields read.
+func correlationTables(c *ir.Correlation) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, b := range c.Bases {
+		args := []ir.Expr{b.Rule.Where, ir.IsNull{Field: b.Time}, ir.IsNull{Field: b.ID}}
+		for _, f := range append(append([]ir.Field(nil), b.Group...), b.Terms...) {
+			args = append(args, ir.IsNull{Field: f})
 		}
+		if b.Value != nil {
+			args = append(args, ir.IsNull{Field: *b.Value})
+		}
+		if out[b.Rule.Table] == nil {
+			out[b.Rule.Table] = map[string]string{}
+		}
+		for k, v := range kql.Schema(ir.And{Args: args}) {
+			if old, ok := out[b.Rule.Table][k]; ok && old != v {
+				v = "dynamic"
+			}
+			out[b.Rule.Table][k] = v
+		}
+	}
+	return out
+}
+
+// TestRulesCompileForEveryTarget requires every rule file to compile, its
+// detection rules (correlations' base rules included) and its
+// correlations, for each of the four backends, with the shipped pipeline
+// of that backend for its log source.
+func TestRulesCompileForEveryTarget(t *testing.T) {
+	queries, compiled := compileLibrary(t)
+	perTarget := map[string]int{}
+	for f, bes := range compiled {
+		for _, be := range backends.All() {
+			why, isPending := pending[[2]string{filepath.ToSlash(f), be.Name()}]
+			switch {
+			case bes[be.Name()] && isPending:
+				t.Errorf("%s compiles for %s now: remove it from pending", f, be.Name())
+			case bes[be.Name()]:
+				perTarget[be.Name()]++
+			case isPending:
+				t.Logf("%s: not for %s yet: %s", f, be.Name(), why)
+			default:
+				t.Errorf("%s: no %s pipeline (%v) compiled it", f, be.Name(), targets[be.Name()])
+			}
+		}
+	}
+	t.Logf("rule files compiled per target: %v (of %d)", perTarget, len(compiled))
+	for be, qs := range queries {
+		t.Logf("%s: %d queries", be, len(qs))
 	}
 }
 

@@ -100,7 +100,7 @@ func compileCases() []compileCase {
 		{"precedence", ir.And{Args: []ir.Expr{
 			ir.Or{Args: []ir.Expr{ci(fld("a"), "1"), ci(fld("b"), "2")}},
 			not(ir.Or{Args: []ir.Expr{ci(fld("c"), "3"), ir.And{Args: []ir.Expr{ci(fld("d"), "4"), ci(fld("e"), "5")}}}}),
-		}}, `(lower("a") = '1' OR lower("b") = '2') AND NOT COALESCE(lower("c") = '3' OR lower("d") = '4' AND lower("e") = '5', FALSE)`},
+		}}, `(lower("a") = '1' OR lower("b") = '2') AND NOT COALESCE(lower("c") = '3', FALSE) AND (NOT COALESCE(lower("d") = '4', FALSE) OR NOT COALESCE(lower("e") = '5', FALSE))`},
 		{"struct path", ci(fld("useridentity", "sessioncontext", "sessionissuer", "arn"), "x"),
 			`lower("useridentity"."sessioncontext"."sessionissuer"."arn") = 'x'`},
 		{"quoted identifier", ci(fld(`we"ird`, "a b"), "x"), `lower("we""ird"."a b") = 'x'`},

@@ -37,6 +37,7 @@ package athena
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/tokenhunt/tokenhunt/backends/sql"
@@ -69,8 +70,11 @@ func Dialect() sql.Dialect {
 		Replace:          func(x, from, to string) string { return "replace(" + x + ", " + from + ", " + to + ")" },
 		Substr:           func(x, start string) string { return "substr(" + x + ", " + start + ")" },
 		StructField:      func(x, name string) string { return x + "." + quoteIdent(name) },
-		JSONExtract:      jsonExtract,
-		TimePart:         timePart,
+		// element_at counts from 1 and gives NULL past the end (x[i]
+		// fails there).
+		ArrayIndex:  func(x string, i int) string { return "element_at(" + x + ", " + strconv.Itoa(i+1) + ")" },
+		JSONExtract: jsonExtract,
+		TimePart:    timePart,
 	}
 }
 
@@ -112,11 +116,18 @@ func jsonExtract(x string, keys []string) string {
 
 // jsonPath spells keys in Trino's bracket notation, $["a"]["b"], where a
 // backslash escapes `"` and `\` (Trino's JsonPathTokenizer); any other
-// character stands for itself.
+// character stands for itself. A key that ir.ArrayIndex reads as an index
+// is bare, $["a"][0]["b"]: Trino's json_extract reads the token 0 (quoted
+// or not) as element 0 of an array and as the key "0" of an object, the
+// JSON Pointer reading the IR asks for.
 func jsonPath(keys []string) string {
 	var b strings.Builder
 	b.WriteString("$")
 	for _, k := range keys {
+		if i, ok := ir.ArrayIndex(k); ok {
+			b.WriteString("[" + strconv.Itoa(i) + "]")
+			continue
+		}
 		k = strings.ReplaceAll(k, `\`, `\\`)
 		k = strings.ReplaceAll(k, `"`, `\"`)
 		b.WriteString(`["` + k + `"]`)

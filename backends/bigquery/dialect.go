@@ -18,7 +18,9 @@
 //     not be a number or a time;
 //   - JSON text read with SAFE.JSON_VALUE (scalars) and SAFE.JSON_QUERY
 //     (objects and arrays, as JSON text), keys always double-quoted in the
-//     path ($."a.b"."c");
+//     path ($."a.b"."c"), an index segment as a subscript ($."a"[0]."b");
+//   - an index segment of a column path, an element of a REPEATED field,
+//     with SAFE_OFFSET: `a`.`b`[SAFE_OFFSET(0)].`c`;
 //   - time parts with EXTRACT(... FROM ts AT TIME ZONE 'UTC'), ISOWEEK for
 //     the ISO week;
 //   - CIDR with the shared plain-SQL normalisation (REGEXP_REPLACE replaces
@@ -68,6 +70,9 @@ func Dialect() sql.Dialect {
 		// Struct fields with a dot; BigQuery resolves field names without
 		// regard to case.
 		StructField: func(x, name string) string { return x + "." + quoteIdent(name) },
+		// An element of an ARRAY (a REPEATED field): SAFE_OFFSET counts
+		// from 0 and gives NULL past the end.
+		ArrayIndex:  func(x string, i int) string { return x + "[SAFE_OFFSET(" + strconv.Itoa(i) + ")]" },
 		JSONExtract: jsonExtract,
 		TimePart:    timePart,
 	}
@@ -156,11 +161,19 @@ func quoteTable(name string) string {
 // jsonPath is a GoogleSQL JSONPath for JSON_VALUE and JSON_QUERY with every
 // key double-quoted, so that dots, spaces and other characters are part of
 // the key: $."a.b"."c". A double quote in a key is escaped with a
-// backslash.
+// backslash. A key that ir.ArrayIndex reads as an index is a subscript,
+// $."a"[0]."b": on JSON text GoogleSQL keeps path tokens as text and reads
+// a token as an index where the value is an array and as a key where it is
+// an object (ZetaSQL's JSONPathExtractor), the JSON Pointer reading the IR
+// asks for.
 func jsonPath(keys []string) string {
 	var b strings.Builder
 	b.WriteByte('$')
 	for _, k := range keys {
+		if i, ok := ir.ArrayIndex(k); ok {
+			b.WriteString("[" + strconv.Itoa(i) + "]")
+			continue
+		}
 		b.WriteString(`."`)
 		b.WriteString(strings.ReplaceAll(k, `"`, `\"`))
 		b.WriteByte('"')

@@ -7,6 +7,7 @@ package duckdb
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/tokenhunt/tokenhunt/backends/sql"
@@ -41,6 +42,8 @@ func Dialect() sql.Dialect {
 		// Struct field access with dots; DuckDB looks fields up without
 		// regard to case.
 		StructField: func(x, name string) string { return x + "." + quoteIdent(name) },
+		// A LIST counts from 1; past its end the element is NULL.
+		ArrayIndex:  func(x string, i int) string { return x + "[" + strconv.Itoa(i+1) + "]" },
 		JSONExtract: jsonExtract,
 		TimePart:    timePart,
 	}

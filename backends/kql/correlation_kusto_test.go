@@ -24,10 +24,11 @@ func compileGoldenCorrelation(t *testing.T, file string) *ir.Correlation {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(errs) > 0 || len(set.Correlations) != 1 {
+	top := set.Outermost()
+	if len(errs) > 0 || len(top) != 1 {
 		return nil
 	}
-	return set.Correlations[0].Correlation
+	return top[0].Correlation
 }
 
 // correlationSchema is every table a correlation reads, with the columns
@@ -35,7 +36,7 @@ func compileGoldenCorrelation(t *testing.T, file string) *ir.Correlation {
 // expects them.
 func correlationSchema(c *ir.Correlation) map[string]map[string]string {
 	out := map[string]map[string]string{}
-	for _, b := range c.Bases {
+	for _, b := range c.RuleBases() {
 		args := []ir.Expr{b.Rule.Where, ir.IsNull{Field: b.Time}, ir.IsNull{Field: b.ID}}
 		for _, f := range append(append([]ir.Field(nil), b.Group...), b.Terms...) {
 			args = append(args, ir.IsNull{Field: f})

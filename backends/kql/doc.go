@@ -36,7 +36,11 @@
 //   - Struct paths: tostring(userIdentity.sessionContext.sessionIssuer.arn);
 //     JSON text: tostring(parse_json(requestParameters).roleArn), which also
 //     reads a dynamic column as it is. Names that are not plain identifiers,
-//     or are keywords, are bracketed: ['a b'], x["c.d"].
+//     or are keywords, are bracketed: ['a b'], x["c.d"]. A segment that
+//     ir.ArrayIndex reads as an index is an element of a dynamic array,
+//     x.serviceAccountDelegationInfo[0] (dynamic-object accessors: arr[n]
+//     counts from 0). Unlike the SQL backends, it does not also read an
+//     object's key of that name: KQL has no subscript that means both.
 //
 // # What the semantics rest on
 //

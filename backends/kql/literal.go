@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tokenhunt/tokenhunt/compiler/ir"
 )
 
 // Quote quotes s as a KQL string literal. Text with a backslash and no
@@ -94,8 +96,12 @@ func escapeIn(s string, q rune) string {
 }
 
 // member prints access to a property of a dynamic value: x.name, or
-// x["name"] when the name is not a plain identifier.
+// x["name"] when the name is not a plain identifier; a name that
+// ir.ArrayIndex reads as an index is an element of a dynamic array, x[0].
 func member(x, name string) string {
+	if i, ok := ir.ArrayIndex(name); ok {
+		return x + "[" + strconv.Itoa(i) + "]"
+	}
 	if plainIdent.MatchString(name) && !keywords[name] {
 		return x + "." + name
 	}

@@ -151,6 +151,11 @@ type (
 		x   node
 		key string
 	}
+	// nIndex is an element of a dynamic array, arr[n].
+	nIndex struct {
+		x node
+		i int
+	}
 	nCall struct {
 		fn   string
 		args []node
@@ -265,8 +270,19 @@ func (p *parser) postfix() (node, error) {
 		case t.kind == tPunct && t.text == "[":
 			p.next()
 			key := p.next()
+			if key.kind == tNumber {
+				i, err := strconv.Atoi(key.text)
+				if err != nil || i < 0 {
+					return nil, fmt.Errorf("want an array index, got %q", key.text)
+				}
+				if err := p.expect(tPunct, "]"); err != nil {
+					return nil, err
+				}
+				x = nIndex{x, i}
+				continue
+			}
 			if key.kind != tString {
-				return nil, fmt.Errorf("want a string index, got %q", key.text)
+				return nil, fmt.Errorf("want a string or integer index, got %q", key.text)
 			}
 			if err := p.expect(tPunct, "]"); err != nil {
 				return nil, err
@@ -483,6 +499,22 @@ func (e *evaluator) eval(n node) (val, error) {
 			return val{t: "dynamic", null: true}, nil
 		}
 		v := m[n.key]
+		return val{t: "dynamic", d: v, null: v == nil}, nil
+	case nIndex:
+		// dynamic-object accessors: arr[n] counts from 0. The model takes
+		// an index past the end, or on anything but an array, as null.
+		x, err := e.eval(n.x)
+		if err != nil {
+			return val{}, err
+		}
+		if x.t != "dynamic" {
+			return val{}, fmt.Errorf("index %d of a %s", n.i, x.t)
+		}
+		a, ok := x.d.([]any)
+		if x.null || !ok || n.i >= len(a) {
+			return val{t: "dynamic", null: true}, nil
+		}
+		v := a[n.i]
 		return val{t: "dynamic", d: v, null: v == nil}, nil
 	case nBin:
 		return e.binary(n)

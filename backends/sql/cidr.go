@@ -31,14 +31,36 @@ var (
 )
 
 func (p *printer) cidr(c ir.CIDR) (expr, error) {
-	cl, err := p.column(c.Field)
+	_, alts, err := p.cidrAlts(c, false)
 	if err != nil {
 		return expr{}, err
+	}
+	return p.or(alts...), nil
+}
+
+// cidrNeg is "the address is not in the networks", NULL included, with
+// the negation inside: for an address that is not NULL, the shape test
+// and the normal form are never NULL, so each alternative negates as
+// "not that shape, or in none of its ranges".
+func (p *printer) cidrNeg(c ir.CIDR) (expr, error) {
+	null, alts, err := p.cidrAlts(c, true)
+	if err != nil {
+		return expr{}, err
+	}
+	return p.or(null, p.and(alts...)), nil
+}
+
+// cidrAlts is the test of each address family with networks in c (each
+// negated when negated is set), and the test that the field is NULL.
+func (p *printer) cidrAlts(c ir.CIDR, negated bool) (expr, []expr, error) {
+	cl, err := p.column(c.Field)
+	if err != nil {
+		return expr{}, nil, err
 	}
 	var v4, v6 []netip.Prefix
 	for _, pfx := range c.Prefixes {
 		if !pfx.IsValid() {
-			return expr{}, p.errorf(c.Field.Pos, "write the network as address/bits, e.g. 10.0.0.0/8", "field %q: invalid network %q", c.Field.Name, pfx.String())
+			return expr{}, nil, p.errorf(c.Field.Pos, "write the network as address/bits, e.g. 10.0.0.0/8", "field %q: invalid network %q", c.Field.Name, pfx.String())
 		}
 		if pfx.Addr().Is4() {
 			v4 = append(v4, pfx.Masked())
@@ -49,24 +71,28 @@ func (p *printer) cidr(c ir.CIDR) (expr, error) {
 	s := p.text(cl)
 	var alts []expr
 	if len(v4) > 0 {
-		alts = append(alts, p.within(s, ipv4Shape, p.normIPv4(s), v4))
+		alts = append(alts, p.within(s, ipv4Shape, p.normIPv4(s), v4, negated))
 	}
 	if len(v6) > 0 {
 		s6 := p.call(p.d.Lower, s)
-		alts = append(alts, p.within(s6, ipv6Shape, p.normIPv6(s6), v6))
+		alts = append(alts, p.within(s6, ipv6Shape, p.normIPv6(s6), v6, negated))
 	}
-	return p.or(alts...), nil
+	return isNull(cl.raw), alts, nil
 }
 
 // within is: s has the address shape, and its normal form lies in one of
-// the prefixes.
-func (p *printer) within(s expr, shape string, norm expr, prefixes []netip.Prefix) expr {
+// the prefixes; negated, s has another shape or lies in none of them.
+func (p *printer) within(s expr, shape string, norm expr, prefixes []netip.Prefix, negated bool) expr {
 	ranges := make([]expr, len(prefixes))
 	for i, pfx := range prefixes {
 		lo, hi := prefixRange(pfx)
-		ranges[i] = between(norm, p.str(lo), p.str(hi))
+		ranges[i] = between(norm, p.str(lo), p.str(hi), negated)
 	}
-	return p.and(prim(p.d.RegexpMatches(s.text, p.rx(shape))), p.or(ranges...))
+	is := prim(p.d.RegexpMatches(s.text, p.rx(shape)))
+	if negated {
+		return p.or(expr{text: "NOT " + is.text, prec: precNot}, p.and(ranges...))
+	}
+	return p.and(is, p.or(ranges...))
 }
 
 func (p *printer) regexpReplace(x expr, pattern, repl string) expr {

@@ -90,10 +90,15 @@ type Dialect struct {
 
 	// StructField reads field name of the struct expression x.
 	StructField func(x, name string) string
+	// ArrayIndex reads element i (counted from 0) of the array expression
+	// x: NULL past its end, never an error. A column path segment that
+	// ir.ArrayIndex reads as an index is printed with it.
+	ArrayIndex func(x string, i int) string
 	// JSONExtract extracts the value at a path of object keys from JSON
 	// text as a string: NULL when a key is absent, when the value is JSON
 	// null, or when the text is not JSON (never an error). Objects and
-	// arrays come back as JSON text.
+	// arrays come back as JSON text. A key that ir.ArrayIndex reads as an
+	// index reads that element of an array, and that key of an object.
 	JSONExtract func(x string, keys []string) string
 
 	// TimePart extracts a part of a timestamp in UTC as an integer: minute,

@@ -63,8 +63,12 @@ func isNotNull(x expr) expr {
 	return expr{text: operand(x, precCmp+1) + " IS NOT NULL", prec: precCmp, notNull: true}
 }
 
-func between(x, lo, hi expr) expr {
-	return expr{text: operand(x, precCmp+1) + " BETWEEN " + operand(lo, precCmp+1) + " AND " + operand(hi, precCmp+1), prec: precCmp}
+func between(x, lo, hi expr, negated bool) expr {
+	op := " BETWEEN "
+	if negated {
+		op = " NOT BETWEEN "
+	}
+	return expr{text: operand(x, precCmp+1) + op + operand(lo, precCmp+1) + " AND " + operand(hi, precCmp+1), prec: precCmp}
 }
 
 // junction joins terms with AND or OR. Both are associative, so a term of

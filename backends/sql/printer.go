@@ -156,6 +156,47 @@ func (p *printer) not(x expr) expr {
 	return expr{text: "NOT " + operand(x, precNot), prec: precNot, notNull: true}
 }
 
+// neg prints "e is not true". The negation is pushed down to the leaves
+// (De Morgan: not (a or b) is (a is not true) and (b is not true), which
+// holds in three-valued logic too), so that the engine still evaluates
+// ANDs and ORs lazily: a NOT around a whole filter group, or a COALESCE
+// around it, made DuckDB evaluate every branch of it on every row (six
+// times slower on an address filter with IPv6 branches). A leaf is negated
+// as before; a double negation is the operand itself, where NULL and false
+// no longer differ (the result is only ever read as true or not).
+func (p *printer) neg(e ir.Expr) (expr, error) {
+	switch e := e.(type) {
+	case ir.And:
+		return p.negJunction(e.Args, p.or)
+	case ir.Or:
+		return p.negJunction(e.Args, p.and)
+	case ir.Not:
+		if e.Arg == nil {
+			return expr{}, p.errorf(ir.Pos{}, "", "not without an operand")
+		}
+		return p.expr(e.Arg)
+	case ir.CIDR:
+		return p.cidrNeg(e)
+	}
+	x, err := p.expr(e)
+	if err != nil {
+		return expr{}, err
+	}
+	return p.not(x), nil
+}
+
+func (p *printer) negJunction(args []ir.Expr, join func(...expr) expr) (expr, error) {
+	terms := make([]expr, 0, len(args))
+	for _, a := range args {
+		t, err := p.neg(a)
+		if err != nil {
+			return expr{}, err
+		}
+		terms = append(terms, t)
+	}
+	return join(terms...), nil
+}
+
 func (p *printer) expr(e ir.Expr) (expr, error) {
 	switch e := e.(type) {
 	case ir.And:
@@ -166,11 +207,7 @@ func (p *printer) expr(e ir.Expr) (expr, error) {
 		if e.Arg == nil {
 			return expr{}, p.errorf(ir.Pos{}, "", "not without an operand")
 		}
-		x, err := p.expr(e.Arg)
-		if err != nil {
-			return expr{}, err
-		}
-		return p.not(x), nil
+		return p.neg(e.Arg)
 	case ir.Const:
 		return p.bool(e.Value), nil
 	case ir.Match:
@@ -239,6 +276,13 @@ func (p *printer) column(f ir.Field) (col, error) {
 	}
 	x := p.d.QuoteIdent(c.Path[0])
 	for _, name := range c.Path[1:] {
+		if i, ok := ir.ArrayIndex(name); ok {
+			if p.d.ArrayIndex == nil {
+				return col{}, p.errorf(f.Pos, "read the array as JSON text, or map the field to another column", "field %q: cannot index an array in a column path", f.Name)
+			}
+			x = p.d.ArrayIndex(x, i)
+			continue
+		}
 		x = p.d.StructField(x, name)
 	}
 	if len(c.JSON) == 0 {

@@ -1,6 +1,8 @@
 package sql_test
 
 import (
+	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -107,5 +109,27 @@ func TestColumns(t *testing.T) {
 	want := []ir.Column{*a.Column, *j.Column, *b.Column, *n.Column}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestArrayIndexSegment: a column path segment that ir.ArrayIndex reads as
+// an index goes through the dialect's ArrayIndex; a dialect without one
+// makes it a positioned error naming the field, never a struct field "0".
+func TestArrayIndexSegment(t *testing.T) {
+	f := ir.Field{Name: "deleg", Column: &ir.Column{Path: []string{"a", "deleg", "0", "who", "01"}}, Pos: ir.Pos{File: "r.yml", Line: 4, Col: 3}}
+	where := ir.IsNull{Field: f}
+	d := other()
+	d.ArrayIndex = func(x string, i int) string { return fmt.Sprintf("%s[OFFSET(%d)]", x, i) }
+	got, err := sql.Where(d, &ir.Rule{ID: "r", Table: "t", Where: where})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "`a`.`deleg`[OFFSET(0)].`who`.`01` IS NULL"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	_, err = sql.Where(other(), &ir.Rule{ID: "r", Table: "t", Where: where})
+	var e *ir.Error
+	if !errors.As(err, &e) || e.Pos != f.Pos || !strings.Contains(e.Msg, `field "deleg"`) || !strings.Contains(e.Msg, "cannot index an array") {
+		t.Errorf("without ArrayIndex: got %v, want a positioned error on the field", err)
 	}
 }

@@ -217,6 +217,13 @@ func (v *view) tableFor(ls ir.Logsource) string {
 
 // resolve finds where a field lives.
 func (v *view) resolve(name string) *ir.Column {
+	c, _ := v.resolveSpec(name)
+	return c
+}
+
+// resolveSpec is resolve, with the exact fields entry that resolved the
+// name (its zero value when none did).
+func (v *view) resolveSpec(name string) (*ir.Column, FieldSpec) {
 	if to, ok := v.renames[strings.ToLower(name)]; ok {
 		name = to
 	} else if from, to, ok := v.prefixRename(name); ok {
@@ -225,8 +232,13 @@ func (v *view) resolve(name string) *ir.Column {
 	lower := strings.ToLower(name)
 	if f, ok := v.exact[lower]; ok {
 		c := v.column(f, f.Name, nil)
-		return &c
+		return &c, f
 	}
+	return v.resolveRest(name), FieldSpec{}
+}
+
+// resolveRest resolves a name no exact entry names.
+func (v *view) resolveRest(name string) *ir.Column {
 	// The longest prefix.* entry: try the name's dotted prefixes from the
 	// longest down, then a lone "*".
 	dotted := len(defaultPath(name)) > 1 // no empty part
@@ -318,7 +330,13 @@ type applier struct {
 
 func (a *applier) field(f ir.Field) ir.Field {
 	if f.Column == nil {
-		f.Column = a.v.resolve(f.Name)
+		var spec FieldSpec
+		f.Column, spec = a.v.resolveSpec(f.Name)
+		if spec.Unsupported != "" {
+			a.fail(&ir.Error{Pos: f.Pos, RuleID: a.rule.ID,
+				Msg:  fmt.Sprintf("field %q cannot be read from table %s: %s", f.Name, a.v.table, spec.Unsupported),
+				Hint: "compile the rule for another target, or leave the field out"})
+		}
 	}
 	return f
 }

@@ -28,10 +28,17 @@ var shipped = []struct {
 	{"sentinel-awscloudtrail", "aws", []string{"cloudtrail"}},
 	{"sentinel-entra", "azure", []string{"signinlogs", "auditlogs", "aadnoninteractiveusersigninlogs"}},
 	{"entra-duckdb", "azure", []string{"signinlogs", "auditlogs", "aadnoninteractiveusersigninlogs"}},
+	{"entra-athena", "azure", []string{"signinlogs", "auditlogs", "aadnoninteractiveusersigninlogs"}},
+	{"entra-bigquery", "azure", []string{"signinlogs", "auditlogs", "aadnoninteractiveusersigninlogs"}},
 	{"gcp-bigquery", "gcp", []string{"gcp.audit", "google_workspace.admin", "google_workspace.login"}},
 	{"sentinel-gcp", "gcp", []string{"gcp.audit", "google_workspace.admin", "google_workspace.login"}},
 	{"gcp-duckdb", "gcp", []string{"gcp.audit", "google_workspace.admin", "google_workspace.login"}},
+	{"gcp-athena", "gcp", []string{"gcp.audit", "google_workspace.admin", "google_workspace.login"}},
 }
+
+// textTime are the shipped pipelines whose event time is RFC 3339 text:
+// Athena tables over JSON, whose SerDes read no such timestamp.
+var textTime = map[string]bool{"cloudtrail-athena": true, "gcp-athena": true, "cicd-athena": true, "proxy-athena": true}
 
 // TestShippedFiles checks what every shipped pipeline file promises: it
 // parses, -p finds it by its file name, its opening comment cites the
@@ -88,7 +95,7 @@ func TestShippedFiles(t *testing.T) {
 						t.Errorf("%s: %s resolves to %s, not a declared column", ls.Pos, names[i], ir.FieldString(f))
 					}
 				}
-				if f := resolveFields(t, set, lsrc, []string{src.Time})[0]; f.Column.Type != ir.Timestamp && len(f.Column.JSON) == 0 && stem != "cloudtrail-athena" {
+				if f := resolveFields(t, set, lsrc, []string{src.Time})[0]; f.Column.Type != ir.Timestamp && len(f.Column.JSON) == 0 && !textTime[stem] {
 					t.Errorf("%s: time field %s is not a timestamp", ls.Pos, ir.FieldString(f))
 				}
 				for _, d := range src.DynamicColumns {
@@ -256,9 +263,12 @@ func TestShippedCoverSigmaHQ(t *testing.T) {
 		{"sentinel-awscloudtrail", cloudtrailAbsent, 55, 150},
 		{"sentinel-entra", entraAbsent, 60, 120},
 		{"entra-duckdb", entraAbsent, 60, 120},
+		{"entra-athena", entraAbsent, 60, 120},
+		{"entra-bigquery", entraAbsent, 60, 120},
 		{"gcp-bigquery", merge(gcpAbsent, gcpArrays), 20, 25},
 		{"sentinel-gcp", merge(gcpAbsent, gcpArrays), 20, 25},
 		{"gcp-duckdb", gcpAbsent, 20, 25},
+		{"gcp-athena", gcpAbsent, 20, 25},
 	}
 	byProduct := map[string][]sigmaRule{}
 	for _, tt := range tests {
@@ -466,6 +476,36 @@ func TestResolveShipped(t *testing.T) {
 			{"data.protoPayload.resource.type", "data.protoPayload.resource.type=resource$type"},
 			{"timestamp", "timestamp:timestamp"},
 		}},
+		{"gcp-athena", gcpAudit, "gcp_audit_logs", [][2]string{
+			{"protoPayload.methodName", "protoPayload.methodName=protopayload$methodName"},
+			{"gcp.audit.method_name", "gcp.audit.method_name=protopayload$methodName"},
+			{"protoPayload.status.code", "protoPayload.status.code=protopayload$status.code:number"},
+			{"protoPayload.request.policy.etag", "protoPayload.request.policy.etag=protopayload$request.policy.etag"},
+			{"protoPayload.authenticationInfo.serviceAccountDelegationInfo.firstPartyPrincipal.principalEmail",
+				"protoPayload.authenticationInfo.serviceAccountDelegationInfo.firstPartyPrincipal.principalEmail=protopayload$authenticationInfo.serviceAccountDelegationInfo.\"0\".firstPartyPrincipal.principalEmail"},
+			{"data.protoPayload.resource.type", "data.protoPayload.resource.type=resource$type"},
+			{"timestamp", "timestamp"}, // STRING, RFC 3339
+		}},
+		{"entra-athena", azureSignin, "signinlogs", [][2]string{
+			{"IPAddress", "IPAddress=ipaddress"},
+			{"UniqueTokenIdentifier", "UniqueTokenIdentifier=uniquetokenidentifier"},
+			{"TimeGenerated", "TimeGenerated=timegenerated:timestamp"},
+			{"DeviceDetail.trusttype", "DeviceDetail.trusttype=devicedetail$trustType"},
+		}},
+		{"sentinel-proxy", ir.Logsource{Category: "proxy"}, "ProxyAccessLog_CL", [][2]string{
+			{"c-uri", "c-uri=c_uri"},
+			{"cs-host", "cs-host=cs_host"},
+			{"time", "time=TimeGenerated:timestamp"},
+			{"sc-status", "sc-status=sc_status:number"},
+		}},
+		{"proxy-athena", ir.Logsource{Category: "proxy"}, "proxy", [][2]string{
+			{"c-uri", "c-uri=c_uri"},
+			{"time", "time"}, // STRING, RFC 3339
+		}},
+		{"sentinel-cicd", ir.Logsource{Product: "cicd", Service: "buildlog"}, "CIBuildLog_CL", [][2]string{
+			{"message", "message"},
+			{"time", "time=TimeGenerated:timestamp"},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pipeline+"/"+tt.ls.Service, func(t *testing.T) {
@@ -485,10 +525,12 @@ func TestResolveShipped(t *testing.T) {
 	}
 }
 
-// TestEntraDuckDBIsSentinel checks that the DuckDB pipeline reads the same
-// columns as the Sentinel one, with every dynamic column as JSON text.
-func TestEntraDuckDBIsSentinel(t *testing.T) {
-	sentinel, duck := Set{builtin(t, "sentinel-entra")}, Set{builtin(t, "entra-duckdb")}
+// TestEntraPipelinesAreSentinel checks that the DuckDB, BigQuery and
+// Athena pipelines read the same columns as the Sentinel one, with every
+// dynamic column as JSON text; Athena (Glue) spells tables and columns in
+// lower case, and keeps the JSON keys' spelling.
+func TestEntraPipelinesAreSentinel(t *testing.T) {
+	sentinel := Set{builtin(t, "sentinel-entra")}
 	names := map[string][]string{}
 	for _, r := range sigmaRules(t, "azure") {
 		names[r.logsource.Service] = append(names[r.logsource.Service], r.fields...)
@@ -497,19 +539,56 @@ func TestEntraDuckDBIsSentinel(t *testing.T) {
 		for _, f := range ls.Fields {
 			names[ls.Service] = append(names[ls.Service], f.Name)
 		}
-		lsrc := ir.Logsource{Product: ls.Product, Service: ls.Service}
-		want, got := sentinel.Source(lsrc), duck.Source(lsrc)
-		if len(want.DynamicColumns) == 0 || len(got.DynamicColumns) != 0 {
-			t.Errorf("%s: dynamic columns: sentinel %v, duckdb %v; want some, none", ls.Service, want.DynamicColumns, got.DynamicColumns)
+	}
+	for _, tt := range []struct {
+		pipeline string
+		lower    bool
+	}{{"entra-duckdb", false}, {"entra-bigquery", false}, {"entra-athena", true}} {
+		other := Set{builtin(t, tt.pipeline)}
+		fold := func(s string) string {
+			if tt.lower {
+				return strings.ToLower(s)
+			}
+			return s
 		}
-		sort.Strings(want.JSONColumns)
-		sort.Strings(got.JSONColumns)
-		want.DynamicColumns, got.DynamicColumns = nil, nil
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s: Source (-sentinel +duckdb):\n%s", ls.Service, diff)
-		}
-		if diff := cmp.Diff(resolveAll(t, sentinel, lsrc, names[ls.Service]), resolveAll(t, duck, lsrc, names[ls.Service])); diff != "" {
-			t.Errorf("%s: fields (-sentinel +duckdb):\n%s", ls.Service, diff)
+		for _, ls := range builtin(t, "sentinel-entra").Logsources {
+			lsrc := ir.Logsource{Product: ls.Product, Service: ls.Service}
+			want, got := sentinel.Source(lsrc), other.Source(lsrc)
+			if len(want.DynamicColumns) == 0 || len(got.DynamicColumns) != 0 {
+				t.Errorf("%s %s: dynamic columns: sentinel %v, %v; want some, none", tt.pipeline, ls.Service, want.DynamicColumns, got.DynamicColumns)
+			}
+			want.Table, want.Time, want.ID = fold(want.Table), fold(want.Time), fold(want.ID)
+			for i := range want.Keywords {
+				want.Keywords[i] = fold(want.Keywords[i])
+			}
+			for i := range want.JSONColumns {
+				want.JSONColumns[i] = fold(want.JSONColumns[i])
+			}
+			cols := map[string]ir.Type{}
+			for c, typ := range want.Columns {
+				cols[fold(c)] = typ
+			}
+			want.Columns = cols
+			sort.Strings(want.JSONColumns)
+			sort.Strings(got.JSONColumns)
+			want.DynamicColumns, got.DynamicColumns = nil, nil
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s %s: Source (-sentinel +%s):\n%s", tt.pipeline, ls.Service, tt.pipeline, diff)
+			}
+			wantFields := resolveFields(t, sentinel, lsrc, names[ls.Service])
+			for i := range wantFields {
+				c := *wantFields[i].Column
+				c.Path = append([]string(nil), c.Path...)
+				for j := range c.Path {
+					if c.Type != ir.Any { // undeclared: the rule's own spelling
+						c.Path[j] = fold(c.Path[j])
+					}
+				}
+				wantFields[i].Column = &c
+			}
+			if diff := cmp.Diff(wantFields, resolveFields(t, other, lsrc, names[ls.Service])); diff != "" {
+				t.Errorf("%s %s: fields (-sentinel +%s):\n%s", tt.pipeline, ls.Service, tt.pipeline, diff)
+			}
 		}
 	}
 }

@@ -36,7 +36,13 @@
 // a YAML list of segments, for names that hold a dot), json (the column that
 // holds JSON text; same spelling rules), key (with json: the key path inside
 // that text) and type (string, number, bool or timestamp; default string).
-// column and json exclude each other.
+// column and json exclude each other. In a key path, a segment of decimal
+// digits reads that element of an array, as in a JSON Pointer
+// (authenticationInfo.serviceAccountDelegationInfo.0.firstPartyPrincipal);
+// so does one of a column path after the column name, for REPEATED and
+// LIST columns. unsupported: REASON, alone, declares a field the target
+// cannot read: a rule naming it is an error with that reason, never a query
+// that silently reads nothing.
 //
 // # Resolution
 //
@@ -98,6 +104,10 @@
 //
 // builtin/ holds one file per target schema, each citing the vendor page its
 // columns come from: cloudtrail (raw CloudTrail in DuckDB), cloudtrail-athena,
-// securitylake-ocsf, sentinel-awscloudtrail, sentinel-entra, entra-duckdb,
-// gcp-bigquery (+ gcp-bigquery-data-access), sentinel-gcp and gcp-duckdb.
+// securitylake-ocsf, sentinel-awscloudtrail; sentinel-entra, entra-duckdb,
+// entra-athena, entra-bigquery (the Sentinel columns everywhere);
+// gcp-bigquery (+ gcp-bigquery-data-access), sentinel-gcp, gcp-duckdb,
+// gcp-athena; cicd-duckdb, cicd-athena, cicd-bigquery, sentinel-cicd; and
+// proxy-duckdb, proxy-athena, proxy-bigquery, sentinel-proxy.
+
 package pipeline

@@ -63,7 +63,12 @@ type FieldSpec struct {
 	// Key is the key path inside the JSON text; nil for the default.
 	Key  []string
 	Type ir.Type
-	Pos  ir.Pos
+	// Unsupported, when set, says why the target cannot read the field
+	// (e.g. it lies inside an array the target's printer cannot index): a
+	// rule naming it is an error with this reason, never a query that
+	// silently reads nothing.
+	Unsupported string
+	Pos         ir.Pos
 }
 
 // Prefix reports whether the entry covers every name under a prefix, and
@@ -414,7 +419,7 @@ func (d decoder) prefixRenames(n *yaml.Node, ls *Logsource) error {
 	})
 }
 
-var fieldKeys = []string{"column", "json", "key", "type"}
+var fieldKeys = []string{"column", "json", "key", "type", "unsupported"}
 
 func (d decoder) fields(n *yaml.Node, ls *Logsource) error {
 	seen := map[string]bool{}
@@ -438,6 +443,10 @@ func (d decoder) fields(n *yaml.Node, ls *Logsource) error {
 			case "key":
 				f.Key, err = d.path(vn, "key")
 				keyNode = kn
+			case "unsupported":
+				if f.Unsupported, err = d.str(vn, "unsupported"); err == nil && f.Unsupported == "" {
+					err = d.errorf(vn, "say why the target cannot read the field", "unsupported is empty")
+				}
 			case "type":
 				var s string
 				if s, err = d.str(vn, "type"); err == nil {
@@ -454,6 +463,9 @@ func (d decoder) fields(n *yaml.Node, ls *Logsource) error {
 		}
 		if f.Column != nil && f.JSON != nil {
 			return d.errorf(v, "use column: for a struct path, json: for a JSON text column", "field %q has both column and json", key)
+		}
+		if f.Unsupported != "" && (f.Column != nil || f.JSON != nil) {
+			return d.errorf(v, "an unsupported field names no column", "field %q has unsupported and a column", key)
 		}
 		if f.Key != nil && f.JSON == nil {
 			return d.errorf(keyNode, "add json: naming the column that holds the JSON text", "field %q has key but no json", key)

@@ -44,7 +44,7 @@ func TestParseErrors(t *testing.T) {
 		{"logsources not a list", "name: x\nlogsources: {product: aws}\n", "p.yml:2:13: logsources must be a list, not a mapping (write logsources as a list: - product: ...)"},
 		{"unknown logsource key", "name: x\nlogsources:\n  - product: aws\n    index: y\n", "p.yml:4:5: unknown key \"index\" in logsources entry (known keys: product, category, service, table, keywords, json_columns, dynamic_columns, time, id, field_name_mapping, field_name_prefix_mapping, fields)"},
 		{"keywords not a list", "name: x\nlogsources:\n  - keywords: {a: b}\n", "p.yml:3:15: keywords must be a list of text values, not a mapping"},
-		{"unknown field key", "name: x\nlogsources:\n  - fields:\n      a: {colum: b}\n", "p.yml:4:11: unknown key \"colum\" in field a (known keys: column, json, key, type)"},
+		{"unknown field key", "name: x\nlogsources:\n  - fields:\n      a: {colum: b}\n", "p.yml:4:11: unknown key \"colum\" in field a (known keys: column, json, key, type, unsupported)"},
 		{"unknown type", "name: x\nlogsources:\n  - fields:\n      a: {type: integer32}\n", "p.yml:4:17: unknown type \"integer32\" (use string, number, bool or timestamp)"},
 		{"column and json", "name: x\nlogsources:\n  - fields:\n      a: {column: b, json: c}\n", "p.yml:4:10: field \"a\" has both column and json (use column: for a struct path, json: for a JSON text column)"},
 		{"key without json", "name: x\nlogsources:\n  - fields:\n      a: {key: b}\n", "p.yml:4:11: field \"a\" has key but no json (add json: naming the column that holds the JSON text)"},

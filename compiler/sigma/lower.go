@@ -423,12 +423,29 @@ func (l *lowerer) value(f ir.Field, ms *modSet, v value) ir.Expr {
 		}
 		return ir.FieldRef{Field: f, Other: ir.Field{Name: v.text, Pos: vp}, Shape: shape, Cased: ms.cased}
 	case "cidr":
-		p, err := parsePrefix(v.text)
-		if err != nil {
-			l.errAt(vp, "write an IPv4 or IPv6 network such as 10.0.0.0/8 or 2001:db8::/32", "|cidr: %v", err)
-			return nil
+		texts := []string{v.text}
+		if ms.expand {
+			var err error
+			if texts, err = expandPlaceholders(v.text, l.vars); err != nil {
+				l.errAt(vp, "define it under `vars:` in a pipeline given with -p", "|expand: %v", err)
+				return nil
+			}
 		}
-		return ir.CIDR{Field: f, Prefixes: []netip.Prefix{p}}
+		var prefixes []netip.Prefix
+		for _, text := range texts {
+			if m := placeholderRe.FindStringIndex(text); ms.expand && m != nil && m[0] == 0 && m[1] == len(text) {
+				// A placeholder left as itself: a check without a
+				// pipeline, which has no networks to give it.
+				continue
+			}
+			p, err := parsePrefix(text)
+			if err != nil {
+				l.errAt(vp, "write an IPv4 or IPv6 network such as 10.0.0.0/8 or 2001:db8::/32", "|cidr: %v", err)
+				return nil
+			}
+			prefixes = append(prefixes, p)
+		}
+		return ir.CIDR{Field: f, Prefixes: prefixes}
 	case "re":
 		for _, la := range []string{"(?=", "(?!", "(?<=", "(?<!"} {
 			if strings.Contains(v.text, la) {

@@ -58,13 +58,20 @@ func (s *Schema) Declare(c ir.Column) {
 		return
 	}
 	fields := &s.Fields
+	var prev *Field
 	for i, name := range c.Path {
 		last := i == len(c.Path)-1
+		if _, ok := ir.ArrayIndex(name); ok && prev != nil {
+			// An element of the field before: that field repeats.
+			prev.Mode = "REPEATED"
+			continue
+		}
 		switch {
 		case !last:
 			f := get(fields, name, "RECORD")
 			f.Type = "RECORD"
 			fields = &f.Fields
+			prev = f
 		case len(c.JSON) > 0:
 			get(fields, name, "STRING").Type = "STRING"
 		case c.Type == ir.Any:
@@ -172,6 +179,21 @@ func convertObject(fields []*Field, obj map[string]any) map[string]any {
 
 // convert reads a value as the field's type; nil when it is not one.
 func convert(f *Field, v any) any {
+	if f.Mode == "REPEATED" {
+		vs, ok := v.([]any)
+		if !ok {
+			return nil
+		}
+		one := *f
+		one.Mode = "NULLABLE"
+		out := []any{}
+		for _, e := range vs {
+			if c := convert(&one, e); c != nil {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
 	switch f.Type {
 	case "RECORD":
 		m, ok := v.(map[string]any)

@@ -5,9 +5,11 @@
 // An event is what encoding/json decodes (with UseNumber: json.Number for
 // numbers; float64, ints and time.Time are accepted too). Every field is
 // found through its ir.Column: Path walks nested objects (a key is matched
-// exactly, else case-insensitively, as SQL engines resolve struct fields);
+// exactly, else case-insensitively, as SQL engines resolve struct fields;
+// on an array, a segment of decimal digits is an index);
 // when JSON is not empty, the value at Path is JSON text (or an already
-// decoded object) and JSON is a key path inside it, matched exactly. A value
+// decoded object) and JSON is a key path inside it, matched exactly (on an
+// array, a key of decimal digits is an index, as in a JSON Pointer). A value
 // is read as text: strings as they are, numbers as written, booleans as
 // true/false, objects and arrays as compact JSON. Inside JSON text, numbers
 // and nested objects read as DuckDB's JSON functions print them (1.50 is
@@ -396,6 +398,15 @@ func lookup(ev map[string]any, f ir.Field) (any, bool) {
 	}
 	var cur any = ev
 	for _, seg := range col.Path {
+		if a, isArray := cur.([]any); isArray {
+			// An element of an array (a REPEATED field, a LIST).
+			n, isIndex := ir.ArrayIndex(seg)
+			if !isIndex || n >= len(a) {
+				return nil, false
+			}
+			cur = a[n]
+			continue
+		}
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil, false
@@ -432,7 +443,8 @@ func member(m map[string]any, key string) (any, bool) {
 }
 
 // jsonPath walks a key path inside JSON text (or a decoded object), keys
-// matched exactly. Scalars come back as strings, numbers as DuckDB's JSON
+// matched exactly; on an array, a key of decimal digits is an index (as in
+// a JSON Pointer). Scalars come back as strings, numbers as DuckDB's JSON
 // functions print them, objects and arrays as compact JSON text.
 func jsonPath(v any, keys []string) (any, bool) {
 	var raw json.RawMessage
@@ -453,7 +465,15 @@ func jsonPath(v any, keys []string) (any, bool) {
 	for _, k := range keys {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-			return nil, false
+			// An array: a key of decimal digits is an index, as in a JSON
+			// Pointer (RFC 6901).
+			var a []json.RawMessage
+			i, isIndex := ir.ArrayIndex(k)
+			if !isIndex || json.Unmarshal(raw, &a) != nil || i >= len(a) {
+				return nil, false
+			}
+			raw = a[i]
+			continue
 		}
 		next, ok := m[k]
 		if !ok {
