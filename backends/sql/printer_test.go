@@ -133,3 +133,4 @@ func TestArrayIndexSegment(t *testing.T) {
 		t.Errorf("without ArrayIndex: got %v, want a positioned error on the field", err)
 	}
 }
+
