@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -267,11 +268,23 @@ func (r *runner) run(ctx context.Context) error {
 		r.errorf(e)
 	}
 	claimed := map[string]bool{}
+	groups := r.groups(set)
 	for i := range r.spec.Sources {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r.source(ctx, &r.spec.Sources[i], sel, set, claimed)
+		r.source(ctx, &r.spec.Sources[i], sel, set, claimed, groups[i])
+	}
+	done := map[*group]bool{}
+	for _, g := range groups {
+		if g == nil || done[g] {
+			continue
+		}
+		done[g] = true
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r.huntGroup(ctx, g)
 	}
 	for _, sr := range sel.rules {
 		if !claimed[ruleKey(sr)] && !sel.baseOnly[sr] {
@@ -397,7 +410,7 @@ type sourceFields struct {
 	read       []ir.Column // every column the source's queries read
 }
 
-func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, set *compiler.Set, claimed map[string]bool) {
+func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, set *compiler.Set, claimed map[string]bool, g *group) {
 	rep := &SourceReport{Name: src.Name}
 	r.rep.Sources = append(r.rep.Sources, rep)
 	ps, err := pipeline.ResolveAll([]string{src.Pipeline})
@@ -432,6 +445,9 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 	}
 	var corrs []*corr
 	var lookback time.Duration
+	if g != nil {
+		lookback = g.lookback
+	}
 	for _, cr := range set.Correlations {
 		c := cr.Correlation
 		all, some := true, false
@@ -440,20 +456,26 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 			all, some = all && m, some || m
 		}
 		if some && !all {
-			// Its base rules read tables of several sources, each hunted
-			// in an engine of its own: say so, and do not report the base
-			// rules of this source as findings of their own.
+			// Its base rules read tables of several sources: hunted in one
+			// engine with the other sources of its group, by the group's
+			// first source; the base rules of this source are not
+			// findings of their own.
 			claimed[ruleKey(cr.Source)] = true
-			for _, b := range c.Bases {
-				if !c.Generate && b.Rule != nil && mine(b.Rule.Logsource, b.Rule.Table) {
+			for _, b := range c.RuleBases() {
+				if !c.Generate && mine(b.Rule.Logsource, b.Rule.Table) {
 					inside[b.Rule] = true
 				}
 			}
-			r.errorf(&ir.Error{Pos: c.Pos, RuleID: c.ID, Warning: true,
-				Msg:  fmt.Sprintf("correlation %q reads the tables of several sources; correlations across sources are not hunted yet", c.Title),
-				Hint: "hunt it where one source holds all its tables, or convert it for a target that has them"})
-		}
-		if !all {
+			switch {
+			case g == nil || !g.has(c):
+				r.errorf(&ir.Error{Pos: c.Pos, RuleID: c.ID, Warning: true,
+					Msg:  fmt.Sprintf("correlation %q reads the tables of several sources, not all of them in this hunt or all on DuckDB; it is not hunted", c.Title),
+					Hint: "add a DuckDB source for each of its log sources, or convert it for a target that has them"})
+				continue
+			case g.owner[c] != src:
+				continue
+			}
+		} else if !all {
 			continue
 		}
 		claimed[ruleKey(cr.Source)] = true
@@ -506,7 +528,7 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 		}
 		singles = append(singles, &single{res: res, cond: cond, rep: rr})
 	}
-	if len(singles) == 0 && len(corrs) == 0 {
+	if len(singles) == 0 && len(corrs) == 0 && g == nil {
 		r.logf("source %s: no rules", src.Name)
 		return
 	}
@@ -527,6 +549,12 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 		if rep.Start.IsZero() {
 			rep.Start = rep.End.Add(-24 * time.Hour)
 		}
+		if g != nil {
+			// A group is hunted from the earliest watermark of its
+			// members, so that its correlations see every table over
+			// one window (findings found again keep their ids).
+			rep.Start = g.start
+		}
 		if !rep.Start.Before(rep.End) {
 			rep.UpToDate = true
 			r.logf("source %s: up to date (watermark %s)", src.Name, rep.Start.Format(time.RFC3339))
@@ -546,8 +574,18 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 	for _, s := range singles {
 		cols = append(cols, sql.Columns(s.res.Rule.Where)...)
 	}
+	touching := []*ir.Correlation{}
 	for _, c := range corrs {
-		for _, b := range c.c.RuleBases() {
+		touching = append(touching, c.c)
+	}
+	if g != nil {
+		touching = append(touching, g.corrs...)
+	}
+	for _, c := range touching {
+		for _, b := range c.RuleBases() {
+			if !mine(b.Rule.Logsource, b.Rule.Table) {
+				continue // another source's table
+			}
 			cols = append(cols, sql.Columns(b.Rule.Where)...)
 			fields := append(append([]ir.Field{b.Time, b.ID}, b.Group...), b.Terms...)
 			if b.Value != nil {
@@ -572,7 +610,7 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 		if r.opts.DryRun {
 			return
 		}
-		r.finish(ctx, src, singles, corrs, found, rep)
+		r.finish(ctx, src, singles, corrs, found, rep, false)
 		return
 	}
 	singleQ := singleQuery(d, table, sf, singles, rep.Start, rep.End)
@@ -601,15 +639,50 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 	}
 	r.logf("source %s: window [%s, %s), reading from %s, %d files (%d pruned), %d single-event rules, %d correlations",
 		src.Name, rep.Start.Format(time.RFC3339), rep.End.Format(time.RFC3339), rep.Read.Format(time.RFC3339), len(rep.Files), rep.Skipped, len(singles), len(corrs))
-	var found []findings.Finding
+	p := &plan{src: src, rep: rep, table: table, psrc: psrc, sf: sf, cols: cols, singles: singles, singleQ: singleQ, corrs: corrs}
+	if g != nil {
+		g.plans = append(g.plans, p) // hunted with the other sources of its group
+		return
+	}
 	if len(rep.Files) > 0 {
-		found, err = r.hunt(ctx, src, table, psrc, sf, cols, singles, singleQ, corrs, rep)
-		if err != nil {
+		if err := r.hunt(ctx, []*plan{p}); err != nil {
 			r.fail(src, rep, err)
 			return
 		}
+		if p.err != nil {
+			r.fail(src, rep, p.err)
+			return
+		}
 	}
-	r.finish(ctx, src, singles, corrs, found, rep)
+	r.finish(ctx, src, singles, corrs, p.found, rep, false)
+}
+
+// huntGroup hunts the sources of a group in one engine, then writes each
+// one's findings; a failed correlation of the group keeps every member's
+// watermark.
+func (r *runner) huntGroup(ctx context.Context, g *group) {
+	if len(g.plans) == 0 {
+		return
+	}
+	if err := r.hunt(ctx, g.plans); err != nil {
+		for _, p := range g.plans {
+			r.fail(p.src, p.rep, err)
+		}
+		return
+	}
+	failed := false
+	for _, p := range g.plans {
+		for _, c := range p.corrs {
+			failed = failed || c.rep.Err != nil
+		}
+	}
+	for _, p := range g.plans {
+		if p.err != nil {
+			r.fail(p.src, p.rep, p.err)
+			continue
+		}
+		r.finish(ctx, p.src, p.singles, p.corrs, p.found, p.rep, failed)
+	}
 }
 
 // fail records a source's error: its watermark stays.
@@ -621,8 +694,7 @@ func (r *runner) fail(src *hunts.Source, rep *SourceReport, err error) {
 
 // finish counts and writes a source's findings, then advances its
 // watermark unless a rule failed.
-func (r *runner) finish(ctx context.Context, src *hunts.Source, singles []*single, corrs []*corr, found []findings.Finding, rep *SourceReport) {
-	failed := false
+func (r *runner) finish(ctx context.Context, src *hunts.Source, singles []*single, corrs []*corr, found []findings.Finding, rep *SourceReport, failed bool) {
 	for _, s := range singles {
 		failed = failed || s.rep.Err != nil
 	}
@@ -854,79 +926,147 @@ func (r *runner) withTimeout(ctx context.Context) (context.Context, context.Canc
 	return context.WithCancel(ctx)
 }
 
-// hunt registers the source's files once and runs its queries.
-func (r *runner) hunt(ctx context.Context, src *hunts.Source, table string, psrc pipeline.Source, sf *sourceFields, cols []ir.Column,
-	singles []*single, singleQ string, corrs []*corr, rep *SourceReport) ([]findings.Finding, error) {
+// plan is one DuckDB source's hunt, ready to run: its window, files,
+// rules and queries. A source whose correlations read the tables of other
+// sources runs in one engine with them (a group).
+type plan struct {
+	src     *hunts.Source
+	rep     *SourceReport
+	table   string
+	psrc    pipeline.Source
+	sf      *sourceFields
+	cols    []ir.Column
+	singles []*single
+	singleQ string
+	corrs   []*corr
+	// found and err are the outcome.
+	found []findings.Finding
+	err   error
+}
+
+// hunt registers each plan's files once, as its table over its window and
+// lookback, in one engine, and runs the plans' queries: each source's
+// single-event rules, then the correlations, which may read the tables of
+// every plan. A plan whose files cannot be read fails alone; the
+// correlations of a failed group fail with it.
+func (r *runner) hunt(ctx context.Context, plans []*plan) error {
 	eng, err := duckdb.Open(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer eng.Close()
-	total := len(rep.Files) + len(rep.Queries)
-	r.progress(src.Name, fmt.Sprintf("reading %d files", len(rep.Files)), 0, total)
-	raw := "_tokenhunt_raw"
-	if err := eng.Register(ctx, raw, rep.Files, duckdb.Options{JSONText: psrc.JSONColumns, Columns: cols}); err != nil {
-		return nil, blameFile(ctx, eng, rep.Files, err)
-	}
-	if i := strings.LastIndexByte(table, '.'); i > 0 {
-		if err := eng.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+duckdb.Dialect().QuoteIdent(table[:i])); err != nil {
-			return nil, err
+	kind := "VIEW" // correlations read a table again: it is materialized for them
+	for _, p := range plans {
+		if len(p.corrs) > 0 {
+			kind = "TABLE"
 		}
 	}
-	// The table rules read: the window and its lookback. Correlations
-	// read it again, so it is materialized for them.
-	kind := "VIEW"
-	if len(corrs) > 0 {
-		kind = "TABLE"
+	for i, p := range plans {
+		p.err = r.register(ctx, eng, p, "_tokenhunt_raw_"+strconv.Itoa(i), kind)
+	}
+	for _, p := range plans {
+		if p.err != nil || p.singleQ == "" {
+			continue
+		}
+		r.progress(p.src.Name, fmt.Sprintf("scanning %d single-event rules", len(p.singles)), len(p.rep.Files), len(p.rep.Files)+len(p.rep.Queries))
+		fs, err := r.runSingles(ctx, eng, p.table, p.sf, p.singles, p.singleQ, p.src.Name, p.rep)
+		if err != nil {
+			return err
+		}
+		p.found = append(p.found, fs...)
+	}
+	// Correlations: over the window of their plan, or of the whole group.
+	from, to := plans[0].rep.Start, plans[0].rep.End
+	var broken error
+	for _, p := range plans {
+		from, to = minTime(from, p.rep.Start), maxTime(to, p.rep.End)
+		if p.err != nil && broken == nil {
+			broken = fmt.Errorf("source %s could not be read", p.src.Name)
+		}
+	}
+	for _, p := range plans {
+		done := len(p.rep.Files) + 1
+		for _, c := range p.corrs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if p.err != nil {
+				// The source fails as a whole, with its own error.
+				c.rep.Err = &ir.Error{Pos: c.c.Pos, RuleID: c.c.ID, Msg: "not run: " + redact.String(p.err.Error())}
+				continue
+			}
+			if broken != nil {
+				c.rep.Err = &ir.Error{Pos: c.c.Pos, RuleID: c.c.ID, Msg: "not run: " + broken.Error()}
+				r.errorf(c.rep.Err)
+				continue
+			}
+			r.progress(p.src.Name, "correlation: "+oneLine(c.c.Title), done, len(p.rep.Files)+len(p.rep.Queries))
+			done++
+			start, end := p.rep.Start, p.rep.End
+			if len(plans) > 1 {
+				start, end = from, to
+			}
+			q := "SELECT * FROM (\n" + c.query + "\n) WHERE fired_at >= make_timestamp(" + micros(start) + ") AND fired_at < make_timestamp(" + micros(end) + ")"
+			qctx, cancel := r.withTimeout(ctx)
+			rows, err := eng.Query(qctx, q)
+			cancel()
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if te := r.timedOut(ctx, err); te != nil {
+					err = te
+				}
+				c.rep.Err = &ir.Error{Pos: c.c.Pos, RuleID: c.c.ID, Msg: "query failed: " + redact.String(err.Error())}
+				r.errorf(c.rep.Err)
+				continue
+			}
+			for _, row := range rows {
+				p.found = append(p.found, correlationFinding(r.spec.Name, p.src.Name, c.c, row))
+			}
+		}
+		r.progress(p.src.Name, "writing findings", len(p.rep.Files)+len(p.rep.Queries), len(p.rep.Files)+len(p.rep.Queries))
+	}
+	return nil
+}
+
+// register reads a plan's files as raw and makes its table: the window
+// and its lookback, the columns its queries read.
+func (r *runner) register(ctx context.Context, eng *duckdb.Engine, p *plan, raw, kind string) error {
+	r.progress(p.src.Name, fmt.Sprintf("reading %d files", len(p.rep.Files)), 0, len(p.rep.Files)+len(p.rep.Queries))
+	if err := eng.Register(ctx, raw, p.rep.Files, duckdb.Options{JSONText: p.psrc.JSONColumns, Columns: p.cols}); err != nil {
+		return blameFile(ctx, eng, p.rep.Files, err)
+	}
+	if i := strings.LastIndexByte(p.table, '.'); i > 0 {
+		if err := eng.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+duckdb.Dialect().QuoteIdent(p.table[:i])); err != nil {
+			return err
+		}
 	}
 	qctx, cancel := r.withTimeout(ctx)
-	err = eng.Exec(qctx, "CREATE "+kind+" "+duckdb.Dialect().Table(table)+" AS SELECT "+sf.projection()+" FROM "+raw+" WHERE "+sf.window(rep.Read, rep.End))
+	err := eng.Exec(qctx, "CREATE "+kind+" "+duckdb.Dialect().Table(p.table)+" AS SELECT "+p.sf.projection()+" FROM "+raw+" WHERE "+p.sf.window(p.rep.Read, p.rep.End))
 	cancel()
 	if err != nil {
 		if te := r.timedOut(ctx, err); te != nil {
-			return nil, te
+			return te
 		}
-		return nil, blameFile(ctx, eng, rep.Files, err)
+		return blameFile(ctx, eng, p.rep.Files, err)
 	}
-	r.hook("registered:" + src.Name)
-	done := len(rep.Files)
-	var out []findings.Finding
-	if singleQ != "" {
-		r.progress(src.Name, fmt.Sprintf("scanning %d single-event rules", len(singles)), done, total)
-		fs, err := r.runSingles(ctx, eng, table, sf, singles, singleQ, src.Name, rep)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fs...)
-		done++
+	r.hook("registered:" + p.src.Name)
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
 	}
-	for _, c := range corrs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r.progress(src.Name, "correlation: "+oneLine(c.c.Title), done, total)
-		done++
-		q := "SELECT * FROM (\n" + c.query + "\n) WHERE fired_at >= make_timestamp(" + micros(rep.Start) + ") AND fired_at < make_timestamp(" + micros(rep.End) + ")"
-		qctx, cancel := r.withTimeout(ctx)
-		rows, err := eng.Query(qctx, q)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if te := r.timedOut(ctx, err); te != nil {
-				err = te
-			}
-			c.rep.Err = &ir.Error{Pos: c.c.Pos, RuleID: c.c.ID, Msg: "query failed: " + redact.String(err.Error())}
-			r.errorf(c.rep.Err)
-			continue
-		}
-		for _, row := range rows {
-			out = append(out, correlationFinding(r.spec.Name, src.Name, c.c, row))
-		}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
 	}
-	r.progress(src.Name, "writing findings", total, total)
-	return out, nil
+	return a
 }
 
 // oneLine keeps the first line of s.
@@ -966,6 +1106,8 @@ func blameFile(ctx context.Context, eng *duckdb.Engine, files []string, err erro
 	return fmt.Errorf("read files: %s", msg)
 }
 
+var internalTable = regexp.MustCompile(`^register _tokenhunt_(raw(_[0-9]+)?|probe): `)
+
 // shortError drops the query excerpt DuckDB appends and our internal
 // table name.
 func shortError(err error) string {
@@ -973,9 +1115,7 @@ func shortError(err error) string {
 	if i := strings.Index(msg, "\n\nLINE "); i >= 0 {
 		msg = msg[:i]
 	}
-	for _, p := range []string{"register _tokenhunt_raw: ", "register _tokenhunt_probe: "} {
-		msg = strings.TrimPrefix(msg, p)
-	}
+	msg = internalTable.ReplaceAllString(msg, "")
 	return strings.TrimSpace(msg)
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -750,12 +751,28 @@ func TestHuntProgress(t *testing.T) {
 	}
 }
 
-// A hunt whose sources use different pipelines compiles every rule with
-// the pipeline of its own log source: a correlation of one source links
-// and runs, a correlation whose base rules read two sources' tables is a
-// warning (not hunted yet) and its base rules raise no findings of their
-// own, and nothing is an error.
+// A hunt with sources of several pipelines runs each source's rules, and a
+// correlation whose base rules read two sources' tables runs over both
+// (the sources are hunted in one engine); its base rules raise no findings
+// of their own, and nothing is an error.
 func TestHuntSeveralPipelines(t *testing.T) {
+	// An AWS call of the simulated data, and the other source's event by
+	// the same principal a minute later.
+	var arn, callID string
+	var at time.Time
+	for _, ev := range events {
+		ui, _ := ev["userIdentity"].(map[string]any)
+		name, _ := ev["eventName"].(string)
+		a, _ := ui["arn"].(string)
+		tm, ok := refeval.ParseTime(ev["eventTime"])
+		if a != "" && strings.HasPrefix(name, "Get") && ok && tm.After(simStart.Add(time.Hour)) && tm.Before(simStart.Add(20*time.Hour)) {
+			arn, at, callID = a, tm, fmt.Sprint(ev["eventID"])
+			break
+		}
+	}
+	if arn == "" {
+		t.Fatal("no Get call with an ARN in the simulated data")
+	}
 	dir := t.TempDir()
 	rules := filepath.Join(dir, "rules")
 	if err := os.MkdirAll(rules, 0o755); err != nil {
@@ -802,7 +819,7 @@ correlation:
 level: high
 `,
 		"other-pipeline.yml": "name: other\nlogsources:\n  - product: test\n    service: other\n    table: other\n    time: ts\n    id: id\n    fields:\n      ts: {type: timestamp}\n",
-		"other.jsonl":        `{"id":"o1","ts":"` + simStart.Add(time.Hour).Format(time.RFC3339) + `","name":"x","user":"u"}` + "\n",
+		"other.jsonl":        `{"id":"o1","ts":"` + at.Add(time.Minute).Format(time.RFC3339) + `","name":"x","user":"` + arn + `"}` + "\n",
 	}
 	for name, text := range files {
 		path := filepath.Join(rules, name)
@@ -838,21 +855,28 @@ outputs:
 	if len(rep.Errors) > 0 {
 		t.Fatalf("errors: %v", rep.Errors)
 	}
-	var warned bool
 	for _, w := range rep.Warnings {
-		warned = warned || strings.Contains(w.Error(), `correlation "across two sources" reads the tables of several sources`)
+		if strings.Contains(w.Error(), "across two sources") {
+			t.Errorf("warning for the cross-source correlation: %v", w)
+		}
 	}
-	if !warned {
-		t.Errorf("no warning for the cross-source correlation: %v", rep.Warnings)
+	var found bool
+	for _, f := range readFindings(t, filepath.Join(dir, "out")) {
+		if f.Rule.Title == "across two sources" && slices.Contains(f.EventIDs, "o1") && slices.Contains(f.EventIDs, callID) && f.Group["user"] == arn {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no finding of the cross-source correlation with events o1 and %s of %s", callID, arn)
 	}
 	ran := map[string]bool{}
 	for _, rr := range rep.Rules {
 		ran[rr.Title] = true
 	}
-	if !ran["aws burst"] {
-		t.Errorf("the single-source correlation did not run: %v", ran)
+	if !ran["aws burst"] || !ran["across two sources"] {
+		t.Errorf("a correlation did not run: %v", ran)
 	}
-	for _, base := range []string{"aws call", "other event", "across two sources"} {
+	for _, base := range []string{"aws call", "other event"} {
 		if ran[base] {
 			t.Errorf("%q ran on its own", base)
 		}
