@@ -18,6 +18,7 @@ func newIngest() *cobra.Command {
 		out         string
 		batchRows   int
 		showRejects int
+		force       bool
 	)
 	kinds := []string{}
 	for _, k := range ingest.Kinds() {
@@ -30,6 +31,10 @@ func newIngest() *cobra.Command {
 (cloudtrail, entra-duckdb, gcp-duckdb), one folder per event day (UTC):
 
   DIR/year=YYYY/month=MM/day=DD/part-NNNN.parquet   (ZSTD; new files take the next free number)
+
+An input whose bytes were ingested into DIR before is skipped (DIR/_tokenhunt_ingested.jsonl
+lists them by SHA-256), so a nightly ingest of a growing export folder adds each file once;
+--force ingests it again.
 
 Kinds: ` + strings.Join(kinds, ", ") + `.
 Inputs are files, folders (walked for *.json, *.jsonl, *.ndjson, *.log, also .gz)
@@ -47,7 +52,7 @@ be read (or read to its end), or a usage or output error.`,
 			if out == "" {
 				return &exitError{code: 2, err: fmt.Errorf("--out is required")}
 			}
-			rep, err := ingest.Run(cmd.Context(), ingest.Options{Kind: ingest.Kind(kind), Out: out, BatchRows: batchRows}, args)
+			rep, err := ingest.Run(cmd.Context(), ingest.Options{Kind: ingest.Kind(kind), Out: out, BatchRows: batchRows, Force: force}, args)
 			if rep != nil {
 				printIngest(cmd.OutOrStdout(), cmd.ErrOrStderr(), rep, showRejects)
 			}
@@ -64,6 +69,7 @@ be read (or read to its end), or a usage or output error.`,
 	cmd.Flags().StringVar(&out, "out", "", "output folder (created if needed)")
 	cmd.Flags().IntVar(&batchRows, "batch-rows", 100000, "rows held in memory before they are written out")
 	cmd.Flags().IntVar(&showRejects, "show-rejects", 20, "rejected records listed per file (all are counted)")
+	cmd.Flags().BoolVar(&force, "force", false, "ingest inputs that were ingested into --out before")
 	cmd.MarkFlagRequired("kind")
 	return cmd
 }
@@ -75,7 +81,10 @@ func printIngest(stdout, stderr io.Writer, rep *ingest.Report, showRejects int) 
 	fmt.Fprintln(tw, "FILE\tLAYOUT\tREAD\tWRITTEN\tREJECTED")
 	for _, f := range rep.Files {
 		layout := f.Layout
-		if f.Err != nil && layout == "" {
+		switch {
+		case f.Skipped:
+			layout = "skipped: ingested before"
+		case f.Err != nil && layout == "":
 			layout = "unreadable"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", redact.String(f.Path), orDash(layout), f.Read, f.Written, f.Rejected)

@@ -67,6 +67,9 @@ type Options struct {
 	// MaxRejects is the number of rejections kept with their position in
 	// each FileReport (default 1000); all are counted.
 	MaxRejects int
+	// Force ingests inputs the folder's manifest lists as ingested
+	// already (see ManifestFile); by default they are skipped.
+	Force bool
 }
 
 // Reject is one record that was not written.
@@ -88,6 +91,10 @@ type FileReport struct {
 	// Err is set when the file could not be read (or read to its end):
 	// records before the failure are still written and counted.
 	Err error
+	// Skipped is set when the same bytes were ingested into the output
+	// folder before (or earlier in this run): nothing is read.
+	Skipped bool
+	sha     string
 }
 
 // Report is the result of a run.
@@ -235,6 +242,10 @@ func Run(ctx context.Context, opts Options, inputs []string) (*Report, error) {
 		return nil, err
 	}
 	defer w.close()
+	seen, err := readManifest(opts.Out)
+	if err != nil {
+		return nil, fmt.Errorf("read the list of ingested inputs: %w (remove the file to ingest everything again)", err)
+	}
 	rep := &Report{Files: Expand(opts.Kind, inputs)}
 	for _, f := range rep.Files {
 		if f.Err != nil {
@@ -243,6 +254,14 @@ func Run(ctx context.Context, opts Options, inputs []string) (*Report, error) {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
+		if f.sha, f.Err = fileHash(f.Path); f.Err != nil {
+			continue
+		}
+		if seen[f.sha] && !opts.Force {
+			f.Skipped = true
+			continue
+		}
+		seen[f.sha] = true
 		if err := ingestFile(ctx, s, w, f, opts.MaxRejects); err != nil {
 			return rep, err
 		}
@@ -251,6 +270,9 @@ func Run(ctx context.Context, opts Options, inputs []string) (*Report, error) {
 		return rep, err
 	}
 	rep.Outputs = w.outputs
+	if err := appendManifest(opts.Out, rep.Files); err != nil {
+		return rep, fmt.Errorf("record the ingested inputs: %w", err)
+	}
 	return rep, nil
 }
 

@@ -98,13 +98,69 @@ func TestCloudTrailLayouts(t *testing.T) {
 		t.Errorf("types (-want +got):\n%s", diff)
 	}
 
-	// A second run adds files with the next part number and keeps the old.
+	// A second run skips the input it ingested before: nothing is read
+	// twice, however often a nightly job runs over the same folder.
 	rep2, err := ingest.Run(context.Background(), ingest.Options{Kind: ingest.CloudTrail, Out: out}, []string{lines})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"year=2024/month=03/day=02/part-0001.parquet", "year=2024/month=03/day=03/part-0001.parquet"}, rep2.Outputs); diff != "" {
-		t.Errorf("second run outputs (-want +got):\n%s", diff)
+	if len(rep2.Outputs) != 0 || !rep2.Files[0].Skipped || rep2.Files[0].Read != 0 {
+		t.Errorf("second run: outputs %v, skipped %v, read %d: want the input skipped", rep2.Outputs, rep2.Files[0].Skipped, rep2.Files[0].Read)
+	}
+	// With Force, files with the next part number are added and the old
+	// kept.
+	rep3, err := ingest.Run(context.Background(), ingest.Options{Kind: ingest.CloudTrail, Out: out, Force: true}, []string{lines})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"year=2024/month=03/day=02/part-0001.parquet", "year=2024/month=03/day=03/part-0001.parquet"}, rep3.Outputs); diff != "" {
+		t.Errorf("forced run outputs (-want +got):\n%s", diff)
+	}
+}
+
+// The same bytes under two names, in one run or in two, are ingested once;
+// a changed file is ingested again; a manifest cut short by a crash loses
+// only its last entry.
+func TestIngestOnce(t *testing.T) {
+	dir := t.TempDir()
+	a, b, c := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json"), filepath.Join(dir, "c.json")
+	rec := `{"eventTime":"2024-01-01T00:00:00Z","eventID":"e1"}` + "\n"
+	writeFile(t, a, rec)
+	writeFile(t, b, rec)
+	out := filepath.Join(dir, "out")
+	run := func(inputs ...string) *ingest.Report {
+		t.Helper()
+		rep, err := ingest.Run(context.Background(), ingest.Options{Kind: ingest.CloudTrail, Out: out}, inputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	skipped := func(rep *ingest.Report) []bool {
+		var s []bool
+		for _, f := range rep.Files {
+			s = append(s, f.Skipped)
+		}
+		return s
+	}
+	if got := skipped(run(a, b)); !cmp.Equal(got, []bool{false, true}) {
+		t.Errorf("first run skipped %v, want the copy skipped", got)
+	}
+	writeFile(t, c, rec+`{"eventTime":"2024-01-01T00:00:01Z","eventID":"e2"}`+"\n")
+	if got := skipped(run(a, c)); !cmp.Equal(got, []bool{true, false}) {
+		t.Errorf("second run skipped %v, want only the known input skipped", got)
+	}
+	// Cut the manifest's last line: that input is ingested again.
+	m := filepath.Join(out, ingest.ManifestFile)
+	data, err := os.ReadFile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(m, data[:len(data)-10], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := skipped(run(a, c)); !cmp.Equal(got, []bool{true, false}) {
+		t.Errorf("after a torn manifest skipped %v, want the torn entry's input ingested again", got)
 	}
 }
 

@@ -84,6 +84,11 @@ func glob(pattern string) ([]string, error) {
 		if err != nil {
 			return err
 		}
+		// Names starting with _ or . are a folder's metadata, as Hive and
+		// Spark readers take them (_SUCCESS, ingest's list of inputs).
+		if n := d.Name(); strings.HasPrefix(n, "_") || strings.HasPrefix(n, ".") {
+			return nil
+		}
 		if re.MatchString(filepath.ToSlash(rel)) {
 			out = append(out, path)
 		}

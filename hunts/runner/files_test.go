@@ -18,6 +18,9 @@ func TestExpandAndPrune(t *testing.T) {
 		"a/year=2026/month=11/day=03/sub/y.parquet",
 		"b/2026/11/03/z.parquet",
 		"b/other.parquet",
+		"b/_SUCCESS.parquet",            // metadata, not data
+		"b/.part-0.parquet.crc.parquet", // hidden
+		"b/_tokenhunt_ingested.jsonl",
 	}
 	for _, f := range files {
 		p := filepath.Join(dir, f)
