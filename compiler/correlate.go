@@ -240,13 +240,7 @@ func linkCorrelation(c *sigma.Rule, byRef map[string]*sigma.Rule, compiled map[*
 		for _, g := range spec.GroupBy {
 			name := g.Name
 			if a, ok := aliases[g.Name]; ok {
-				f, ok := a.Fields[ref.Name]
-				if !ok {
-					f, ok = a.Fields[target.ID]
-				}
-				if !ok && target.Name != "" {
-					f, ok = a.Fields[target.Name]
-				}
+				f, ok := aliasFor(a, ref.Name, target)
 				if !ok {
 					errf(a.Pos, fmt.Sprintf("add %s: FIELD under aliases.%s", ref.Name, a.Name), "alias %q does not cover rule %q", a.Name, ref.Name)
 					continue
@@ -336,13 +330,7 @@ func chainBase(c *sigma.Rule, ref sigma.Ref, target *sigma.Rule, inner innerFunc
 			if a.Name != g.Name {
 				continue
 			}
-			f, ok := a.Fields[ref.Name]
-			if !ok {
-				f, ok = a.Fields[target.ID]
-			}
-			if !ok && target.Name != "" {
-				f, ok = a.Fields[target.Name]
-			}
+			f, ok := aliasFor(a, ref.Name, target)
 			if !ok {
 				errs = append(errs, &ir.Error{Pos: a.Pos, RuleID: c.ID, Msg: fmt.Sprintf("alias %q does not cover rule %q", a.Name, ref.Name), Hint: fmt.Sprintf("add %s: FIELD under aliases.%s", ref.Name, a.Name)})
 				continue
@@ -362,6 +350,17 @@ func chainBase(c *sigma.Rule, ref sigma.Ref, target *sigma.Rule, inner innerFunc
 		return nil, errs
 	}
 	return base, nil
+}
+
+// aliasFor is the field an alias gives the rule a correlation names as ref:
+// the alias may key it by that reference, the rule's id or its name.
+func aliasFor(a *sigma.Alias, ref string, target *sigma.Rule) (sigma.Ref, bool) {
+	for _, k := range []string{ref, target.ID, target.Name} {
+		if f, ok := a.Fields[k]; ok && k != "" {
+			return f, true
+		}
+	}
+	return sigma.Ref{}, false
 }
 
 // resolveFields maps field names as a base rule's pipelines do.
