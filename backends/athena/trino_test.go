@@ -1,10 +1,6 @@
 package athena_test
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +8,7 @@ import (
 	"github.com/tokenhunt/tokenhunt/backends/athena"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/internal/goldentest"
+	"github.com/tokenhunt/tokenhunt/internal/trinocheck"
 )
 
 const (
@@ -19,69 +16,6 @@ const (
 	goldenDir = "../../testdata/golden"
 	corpusDir = "../../../shared/corpus/sigmahq"
 )
-
-type checked struct {
-	ID     string `json:"id"`
-	Errors []struct {
-		Line    int    `json:"line"`
-		Column  int    `json:"column"`
-		Message string `json:"message"`
-	} `json:"errors"`
-}
-
-// trinoGrammar parses queries (id -> query) with the Trino grammar of
-// dt-sql-parser (tools/trino/check.js) and returns the syntax errors by id.
-func trinoGrammar(t *testing.T, queries map[string]string) map[string]string {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(filepath.Join(trinoTool, "dist", "trino.cjs"))
-	}
-	if err != nil {
-		if os.Getenv("TOKENHUNT_SKIP_TOOLS") == "1" {
-			t.Skipf("the Trino grammar cannot run (%v); TOKENHUNT_SKIP_TOOLS=1", err)
-		}
-		t.Fatalf("the Trino grammar cannot run (%v): run `make tools`", err)
-	}
-	type input struct {
-		ID    string `json:"id"`
-		Query string `json:"query"`
-	}
-	var in []input
-	for id, q := range queries {
-		in = append(in, input{id, q})
-	}
-	data, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(node, filepath.Join(trinoTool, "check.js"))
-	cmd.Stdin = strings.NewReader(string(data))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("check.js: %v\n%s", err, stderr.String())
-	}
-	var res []checked
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("check.js output: %v", err)
-	}
-	if len(res) != len(in) {
-		t.Fatalf("check.js answered %d of %d queries", len(res), len(in))
-	}
-	errs := map[string]string{}
-	for _, r := range res {
-		if len(r.Errors) > 0 {
-			var msgs []string
-			for _, e := range r.Errors {
-				msgs = append(msgs, fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Message))
-			}
-			errs[r.ID] = strings.Join(msgs, "; ")
-		}
-	}
-	return errs
-}
 
 // TestTrinoGrammar parses every query the backend prints (the cases of
 // TestCompileSQL, the athena section of every golden case and every
@@ -112,7 +46,7 @@ func TestTrinoGrammar(t *testing.T) {
 	for id, q := range bad {
 		queries[id] = q
 	}
-	errs := trinoGrammar(t, queries)
+	errs := trinocheck.Errors(t, trinoTool, queries)
 	for id := range bad {
 		if errs[id] == "" {
 			t.Errorf("the Trino grammar accepts %s: %s", id, bad[id])

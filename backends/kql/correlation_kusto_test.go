@@ -9,6 +9,7 @@ import (
 	"github.com/tokenhunt/tokenhunt/backends/kql"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/internal/goldentest"
+	"github.com/tokenhunt/tokenhunt/internal/kustocheck"
 )
 
 // compileGoldenCorrelation runs a correlation golden case through the
@@ -66,7 +67,7 @@ func TestKustoCorrelations(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no correlation golden files: %v", err)
 	}
-	var qs []kustoQuery
+	var qs []kustocheck.Query
 	types := map[ir.CorrelationType]bool{}
 	for _, file := range files {
 		c := compileGoldenCorrelation(t, file)
@@ -79,7 +80,7 @@ func TestKustoCorrelations(t *testing.T) {
 			continue
 		}
 		types[c.Type] = true
-		qs = append(qs, kustoQuery{ID: filepath.Base(file), Query: q, Tables: correlationSchema(c)})
+		qs = append(qs, kustocheck.Query{ID: filepath.Base(file), Query: q, Tables: correlationSchema(c)})
 	}
 	for _, tc := range corrUnitCases() {
 		c := tc.corr(t)
@@ -88,12 +89,12 @@ func TestKustoCorrelations(t *testing.T) {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
 		}
-		qs = append(qs, kustoQuery{ID: "unit " + tc.name, Query: q, Tables: correlationSchema(c)})
+		qs = append(qs, kustocheck.Query{ID: "unit " + tc.name, Query: q, Tables: correlationSchema(c)})
 	}
 	if len(types) < 8 {
 		t.Errorf("the golden cases cover %d correlation types, want all 8", len(types))
 	}
-	for i, r := range kusto(t, qs) {
+	for i, r := range kustocheck.Check(t, kustoDir, qs) {
 		if len(r.Errors) > 0 {
 			t.Errorf("%s: Kusto.Language rejects\n%s%s", r.ID, qs[i].Query, describe(qs[i], r))
 		}

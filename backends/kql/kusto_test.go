@@ -1,12 +1,8 @@
 package kql_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,80 +12,18 @@ import (
 	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
 	"github.com/tokenhunt/tokenhunt/internal/goldentest"
+	"github.com/tokenhunt/tokenhunt/internal/kustocheck"
 )
 
 // kustoDir holds the pinned Kusto.Language (npm @kusto/language-service-next)
 // and check.js; `make tools` installs it with npm ci.
 const kustoDir = "../../tools/kusto"
 
-type kustoQuery struct {
-	ID       string                       `json:"id"`
-	Query    string                       `json:"query"`
-	Tables   map[string]map[string]string `json:"tables"`
-	Literals bool                         `json:"literals,omitempty"`
-}
-
-type kustoDiagnostic struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Start   int    `json:"start"`
-	Length  int    `json:"length"`
-}
-
-type kustoResult struct {
-	ID       string            `json:"id"`
-	Errors   []kustoDiagnostic `json:"errors"`
-	Literals []string          `json:"literals"`
-}
-
-// kusto parses and analyses the queries with Microsoft's Kusto.Language,
-// in one node run, and returns the error diagnostics of each.
-func kusto(t *testing.T, queries []kustoQuery) []kustoResult {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	missing := err != nil
-	if _, err := os.Stat(filepath.Join(kustoDir, "node_modules", "@kusto", "language-service-next", "Kusto.Language.Bridge.min.js")); err != nil {
-		missing = true
-	}
-	if missing {
-		if os.Getenv("TOKENHUNT_SKIP_TOOLS") == "1" {
-			t.Skip("Kusto.Language is not installed (TOKENHUNT_SKIP_TOOLS=1)")
-		}
-		t.Fatalf("node or Kusto.Language is not installed in %s: run `make tools` (or set TOKENHUNT_SKIP_TOOLS=1 to skip)", kustoDir)
-	}
-	in, err := json.Marshal(queries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(node, "check.js")
-	cmd.Dir = kustoDir
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("check.js: %v\n%s", err, stderr.String())
-	}
-	var results []kustoResult
-	if err := json.Unmarshal(out, &results); err != nil {
-		t.Fatalf("check.js output: %v\n%s", err, out)
-	}
-	if len(results) != len(queries) {
-		t.Fatalf("check.js answered %d results for %d queries", len(results), len(queries))
-	}
-	return results
-}
-
 // describe prints a result's diagnostics with the query text they point at.
-func describe(q kustoQuery, r kustoResult) string {
+func describe(q kustocheck.Query, r kustocheck.Result) string {
 	var b strings.Builder
 	for _, d := range r.Errors {
-		at := ""
-		if d.Start >= 0 && d.Start <= len(q.Query) {
-			end := min(d.Start+max(d.Length, 20), len(q.Query))
-			at = q.Query[d.Start:end]
-		}
-		fmt.Fprintf(&b, "\n  %s %s at %d: %q", d.Code, d.Message, d.Start, at)
+		fmt.Fprintf(&b, "\n  %s %s at %d: %q", d.Code, d.Message, d.Start, d.Excerpt(q.Query))
 	}
 	return b.String()
 }
@@ -112,11 +46,11 @@ func TestKustoRejectsBadQueries(t *testing.T) {
 		{`T | where s`, "KS141"},
 		{`Nope | where s == "x"`, "KS204"},
 	}
-	var qs []kustoQuery
+	var qs []kustocheck.Query
 	for i, tc := range tests {
-		qs = append(qs, kustoQuery{ID: fmt.Sprint(i), Query: tc.query, Tables: tables})
+		qs = append(qs, kustocheck.Query{ID: fmt.Sprint(i), Query: tc.query, Tables: tables})
 	}
-	for i, r := range kusto(t, qs) {
+	for i, r := range kustocheck.Check(t, kustoDir, qs) {
 		tc := tests[i]
 		if tc.want == "" {
 			if len(r.Errors) > 0 {
@@ -144,16 +78,16 @@ func TestKustoLiterals(t *testing.T) {
 		`(?s)^a\.b.*$`, `^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$`, `(^|\.)0+([0-9])`, `\1\2`, "@\"verbatim\"", "```",
 	}
 	names := []string{"EventName", "a b", "a.b", "where", "title", "true", "it's", `back\slash`, `quote"d`, "ça", "1st", "x-y"}
-	var qs []kustoQuery
+	var qs []kustocheck.Query
 	for i, s := range texts {
-		qs = append(qs, kustoQuery{ID: fmt.Sprint("text ", i), Query: "T | where s == " + kql.Quote(s),
+		qs = append(qs, kustocheck.Query{ID: fmt.Sprint("text ", i), Query: "T | where s == " + kql.Quote(s),
 			Tables: map[string]map[string]string{"T": {"s": "string"}}, Literals: true})
 	}
 	for _, n := range names {
-		qs = append(qs, kustoQuery{ID: "name " + n, Query: kql.Ident(n) + " | where " + kql.Ident(n) + " == 1",
+		qs = append(qs, kustocheck.Query{ID: "name " + n, Query: kql.Ident(n) + " | where " + kql.Ident(n) + " == 1",
 			Tables: map[string]map[string]string{n: {n: "real"}}})
 	}
-	for i, r := range kusto(t, qs) {
+	for i, r := range kustocheck.Check(t, kustoDir, qs) {
 		if len(r.Errors) > 0 {
 			t.Errorf("%s: %s%s", r.ID, qs[i].Query, describe(qs[i], r))
 			continue
@@ -172,7 +106,7 @@ func TestKustoLiterals(t *testing.T) {
 // SigmaHQ cloud and identity rule, each against its table's schema (the
 // columns the rule reads, typed as the pipeline declares them).
 func TestKustoAnalyser(t *testing.T) {
-	var qs []kustoQuery
+	var qs []kustocheck.Query
 	add := func(id string, r *ir.Rule) {
 		q, err := kql.New().Compile(r)
 		if err != nil {
@@ -183,21 +117,21 @@ func TestKustoAnalyser(t *testing.T) {
 			t.Logf("%s: %v", id, err)
 			return
 		}
-		qs = append(qs, kustoQuery{ID: id, Query: q, Tables: map[string]map[string]string{r.Table: kql.Schema(r.Where)}})
+		qs = append(qs, kustocheck.Query{ID: id, Query: q, Tables: map[string]map[string]string{r.Table: kql.Schema(r.Where)}})
 	}
 	for _, tc := range nodeCases() {
 		q, err := kql.New().Compile(&ir.Rule{ID: "r", Table: "T", Where: tc.where})
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		qs = append(qs, kustoQuery{ID: "node " + tc.name, Query: q, Tables: map[string]map[string]string{"T": kql.Schema(tc.where)}})
+		qs = append(qs, kustocheck.Query{ID: "node " + tc.name, Query: q, Tables: map[string]map[string]string{"T": kql.Schema(tc.where)}})
 	}
 	for i, e := range modelExprs(100) {
 		q, err := kql.New().Compile(&ir.Rule{ID: "r", Table: "T", Where: e})
 		if err != nil {
 			t.Fatalf("%s: %v", ir.Flat(e), err)
 		}
-		qs = append(qs, kustoQuery{ID: fmt.Sprint("model ", i), Query: q, Tables: map[string]map[string]string{"T": kql.Schema(e)}})
+		qs = append(qs, kustocheck.Query{ID: fmt.Sprint("model ", i), Query: q, Tables: map[string]map[string]string{"T": kql.Schema(e)}})
 	}
 	nodes := len(qs)
 
@@ -230,7 +164,7 @@ func TestKustoAnalyser(t *testing.T) {
 	}
 
 	failed := 0
-	for i, r := range kusto(t, qs) {
+	for i, r := range kustocheck.Check(t, kustoDir, qs) {
 		if len(r.Errors) > 0 {
 			failed++
 			t.Errorf("%s: Kusto.Language rejects\n%s%s", r.ID, qs[i].Query, describe(qs[i], r))
@@ -275,7 +209,7 @@ func corpusRules(t *testing.T) []*ir.Rule {
 // rule reads. A rule naming a field the table lacks is an unknown column
 // (KS142), as the pipelines intend; any other diagnostic fails.
 func TestKustoSentinelPipelines(t *testing.T) {
-	var qs []kustoQuery
+	var qs []kustocheck.Query
 	for _, name := range []string{"sentinel-awscloudtrail", "sentinel-entra"} {
 		ps, err := pipeline.ResolveAll([]string{name})
 		if err != nil {
@@ -297,7 +231,7 @@ func TestKustoSentinelPipelines(t *testing.T) {
 				t.Errorf("%s: %v", res.Source.File, err)
 				continue
 			}
-			qs = append(qs, kustoQuery{ID: name + " " + filepath.Base(res.Source.File), Query: q,
+			qs = append(qs, kustocheck.Query{ID: name + " " + filepath.Base(res.Source.File), Query: q,
 				Tables: map[string]map[string]string{r.Table: declaredSchema(src)}})
 		}
 	}
@@ -305,7 +239,7 @@ func TestKustoSentinelPipelines(t *testing.T) {
 		t.Fatalf("only %d SigmaHQ rules fall on the Sentinel pipelines' tables", len(qs))
 	}
 	ok, unknown := 0, 0
-	for i, r := range kusto(t, qs) {
+	for i, r := range kustocheck.Check(t, kustoDir, qs) {
 		other := false
 		for _, d := range r.Errors {
 			other = other || d.Code != "KS142"

@@ -200,27 +200,13 @@ func printPlan(w io.Writer, rep *runner.Report) {
 				fmt.Fprintf(w, "    parameter @%s = TIMESTAMP '%s'\n", p.Name, p.Value.Format(time.RFC3339Nano))
 			}
 			if q.Estimate >= 0 && s.Engine == "bigquery" {
-				fmt.Fprintf(w, "    dry run: %s would be processed\n", bytesText(q.Estimate))
+				fmt.Fprintf(w, "    dry run: %s would be processed\n", runner.HumanBytes(q.Estimate))
 			}
 			for _, line := range strings.Split(q.SQL, "\n") {
 				fmt.Fprintf(w, "    %s\n", line)
 			}
 		}
 	}
-}
-
-// bytesText prints a byte count with a decimal unit.
-func bytesText(n int64) string {
-	f, units := float64(n), []string{"B", "kB", "MB", "GB", "TB", "PB"}
-	i := 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%d B", n)
-	}
-	return fmt.Sprintf("%.2f %s (%d bytes)", f, units[i], n)
 }
 
 // printCost prints what the cloud queries of a run read and cost.
@@ -235,7 +221,7 @@ func printCost(w io.Writer, rep *runner.Report) {
 			bytes += max(q.Bytes, 0)
 			cost += q.Cost
 		}
-		fmt.Fprintf(w, "source %s on %s: %d queries read %s, about %.4f USD\n", s.Name, s.Engine, len(s.Queries), bytesText(bytes), cost)
+		fmt.Fprintf(w, "source %s on %s: %d queries read %s, about %.4f USD\n", s.Name, s.Engine, len(s.Queries), runner.HumanBytes(bytes), cost)
 	}
 }
 

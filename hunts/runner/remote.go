@@ -241,7 +241,7 @@ func (r *runner) remoteHunt(ctx context.Context, eng remoteEngine, src *hunts.So
 			r.errorf(c.rep.Err)
 			continue
 		}
-		r.logf("source %s: query %s read %s (%.4f USD) in %s, %d findings", src.Name, qr.ID, humanBytes(qr.Bytes), qr.Cost, qr.Elapsed.Round(time.Millisecond), len(rows))
+		r.logf("source %s: query %s read %s (%.4f USD) in %s, %d findings", src.Name, qr.ID, HumanBytes(qr.Bytes), qr.Cost, qr.Elapsed.Round(time.Millisecond), len(rows))
 		out = append(out, rows...)
 	}
 	r.progress(src.Name, "writing findings", total, total)
@@ -264,8 +264,8 @@ func index(v any) (int, bool) {
 	return 0, false
 }
 
-// humanBytes prints a byte count with a decimal unit.
-func humanBytes(n int64) string {
+// HumanBytes prints a byte count with a decimal unit (kB, MB, GB, TB).
+func HumanBytes(n int64) string {
 	switch {
 	case n < 0:
 		return "an unknown number of bytes"
