@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -27,43 +26,9 @@ import (
 	"github.com/tokenhunt/tokenhunt/compiler/pipeline"
 	"github.com/tokenhunt/tokenhunt/export"
 	"github.com/tokenhunt/tokenhunt/hunts"
+	"github.com/tokenhunt/tokenhunt/internal/kustocheck"
+	"github.com/tokenhunt/tokenhunt/internal/trinocheck"
 )
-
-func needNode(t *testing.T, bundle string) string {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(bundle)
-	}
-	if err != nil {
-		if os.Getenv("TOKENHUNT_SKIP_TOOLS") == "1" {
-			t.Skipf("%v (TOKENHUNT_SKIP_TOOLS=1)", err)
-		}
-		t.Fatalf("%v: run `make tools`", err)
-	}
-	return node
-}
-
-// runNode pipes in as JSON to a check.js and decodes its answer into out.
-func runNode(t *testing.T, node, dir, script string, in, out any) {
-	t.Helper()
-	data, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(node, script)
-	cmd.Dir = dir
-	cmd.Stdin = bytes.NewReader(data)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	res, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", script, err, stderr.String())
-	}
-	if err := json.Unmarshal(res, out); err != nil {
-		t.Fatalf("%s output: %v", script, err)
-	}
-}
 
 // kqlTables are the tables of the set as the pipelines declare them (every
 // declared column), with the columns the rules and correlations read.
@@ -119,13 +84,7 @@ func kqlTables(set *compiler.Set, ps pipeline.Set) map[string]map[string]string 
 // ARM, parses and analyses in Kusto.Language against the tables the
 // pipelines declare, without an error diagnostic.
 func TestSentinelKQLAnalyses(t *testing.T) {
-	node := needNode(t, "../tools/kusto/node_modules/@kusto/language-service-next/Kusto.Language.Bridge.min.js")
-	type query struct {
-		ID     string                       `json:"id"`
-		Query  string                       `json:"query"`
-		Tables map[string]map[string]string `json:"tables"`
-	}
-	var qs []query
+	var qs []kustocheck.Query
 	for _, format := range []string{"yaml", "arm"} {
 		e := exportLibrary(t, "sentinel", format)
 		tables := kqlTables(e.set, e.ps)
@@ -143,25 +102,12 @@ func TestSentinelKQLAnalyses(t *testing.T) {
 			if q == "" {
 				t.Errorf("%s: no query", f.Path)
 			}
-			qs = append(qs, query{f.Path, q, tables})
+			qs = append(qs, kustocheck.Query{ID: f.Path, Query: q, Tables: tables})
 		}
 	}
-	var res []struct {
-		ID     string `json:"id"`
-		Errors []struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Start   int    `json:"start"`
-		} `json:"errors"`
-	}
-	runNode(t, node, "../tools/kusto", "check.js", qs, &res)
-	if len(res) != len(qs) {
-		t.Fatalf("check.js answered %d of %d queries", len(res), len(qs))
-	}
-	for i, r := range res {
+	for i, r := range kustocheck.Check(t, "../tools/kusto", qs) {
 		for _, d := range r.Errors {
-			end := min(d.Start+40, len(qs[i].Query))
-			t.Errorf("%s: %s %s at %q", r.ID, d.Code, d.Message, qs[i].Query[min(max(d.Start, 0), end):end])
+			t.Errorf("%s: %s %s at %q", r.ID, d.Code, d.Message, d.Excerpt(qs[i].Query))
 		}
 	}
 	if len(qs) < 10 {
@@ -384,14 +330,7 @@ func athenaQueries(t *testing.T) map[string]string {
 // and passes athena.Check, with its two window parameters.
 func TestAthenaQueriesParse(t *testing.T) {
 	qs := athenaQueries(t)
-	node := needNode(t, "../tools/trino/dist/trino.cjs")
-	type in struct {
-		ID    string `json:"id"`
-		Query string `json:"query"`
-	}
-	var ins []in
 	for id, q := range qs {
-		ins = append(ins, in{id, q})
 		if err := athena.Check(q); err != nil {
 			t.Errorf("%s: athena.Check: %v", id, err)
 		}
@@ -402,21 +341,11 @@ func TestAthenaQueriesParse(t *testing.T) {
 			t.Errorf("%s: %d window parameters, want 2", id, n)
 		}
 	}
-	var res []struct {
-		ID     string `json:"id"`
-		Errors []struct {
-			Line, Column int
-			Message      string
-		} `json:"errors"`
+	for id, e := range trinocheck.Errors(t, "../tools/trino", qs) {
+		t.Errorf("%s: %s", id, e)
 	}
-	runNode(t, node, "../tools/trino", "check.js", ins, &res)
-	for _, r := range res {
-		for _, e := range r.Errors {
-			t.Errorf("%s: %d:%d: %s", r.ID, e.Line, e.Column, e.Message)
-		}
-	}
-	if len(res) < 20 {
-		t.Errorf("only %d Athena queries checked", len(res))
+	if len(qs) < 20 {
+		t.Errorf("only %d Athena queries checked", len(qs))
 	}
 }
 
