@@ -133,4 +133,3 @@ func TestArrayIndexSegment(t *testing.T) {
 		t.Errorf("without ArrayIndex: got %v, want a positioned error on the field", err)
 	}
 }
-
