@@ -76,17 +76,15 @@ func TestSimulatedMonth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entra, err := mergedEntraPipeline(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pq := func(sub string) []string { return []string{filepath.Join(dir, "parquet", sub, "**", "*.parquet")} }
 	groups := []huntGroup{
 		{"aws", []hunts.Source{{Name: "cloudtrail", Logsource: ir.Logsource{Product: "aws", Service: "cloudtrail"}, Pipeline: "cloudtrail", Paths: pq("cloudtrail")}}},
-		// One table for both sign-in logs: the Entra correlations join
-		// interactive and non-interactive sign-ins, and a hunt source
-		// reads one table.
-		{"azure", []hunts.Source{{Name: "entra", Logsource: ir.Logsource{Product: "azure"}, Table: "entra_signins", Pipeline: entra, Paths: pq("entra-signin")}}},
+		// The Entra correlations join interactive and non-interactive
+		// sign-ins: the two sources are hunted together.
+		{"azure", []hunts.Source{
+			{Name: "signin", Logsource: ir.Logsource{Product: "azure", Service: "signinlogs"}, Pipeline: "entra-duckdb", Paths: pq("entra-signin/SigninLogs")},
+			{Name: "signin-noninteractive", Logsource: ir.Logsource{Product: "azure", Service: "aadnoninteractiveusersigninlogs"}, Pipeline: "entra-duckdb", Paths: pq("entra-signin/AADNonInteractiveUserSignInLogs")},
+		}},
 		{"gcp", []hunts.Source{{Name: "gcp", Logsource: ir.Logsource{Product: "gcp", Service: "gcp.audit"}, Pipeline: "gcp-duckdb", Paths: pq("gcp-audit")}}},
 		{"cicd", []hunts.Source{{Name: "buildlog", Logsource: ir.Logsource{Product: "cicd", Service: "buildlog"}, Pipeline: "cicd-duckdb", Paths: []string{filepath.Join(dir, "ci", "buildlog", "**", "*.jsonl")}}}},
 		{"network", []hunts.Source{{Name: "proxy", Logsource: ir.Logsource{Category: "proxy"}, Pipeline: "proxy-duckdb", Paths: []string{filepath.Join(dir, "proxy", "**", "*.jsonl")}}}},
@@ -169,30 +167,6 @@ func scenariosIn(start, end time.Time) []simulate.ScenarioSpec {
 		out = append(out, simulate.ScenarioSpec{Name: name, At: []time.Time{at}})
 	}
 	return out
-}
-
-// mergedEntraPipeline writes the entra-duckdb pipeline with both sign-in
-// tables renamed to one, entra_signins, and returns its path.
-func mergedEntraPipeline(dir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join("..", "compiler", "pipeline", "builtin", "entra-duckdb.yml"))
-	if err != nil {
-		return "", err
-	}
-	s := string(b)
-	for _, tbl := range []string{"SigninLogs", "AADNonInteractiveUserSignInLogs"} {
-		if !strings.Contains(s, "table: "+tbl+"\n") {
-			return "", fmt.Errorf("entra-duckdb has no table %s", tbl)
-		}
-		s = strings.ReplaceAll(s, "table: "+tbl+"\n", "table: entra_signins\n")
-	}
-	s = strings.Replace(s, "name: entra-duckdb", "name: entra-duckdb-merged", 1)
-	// The source's own entry: product azure, whichever sign-in log.
-	if !strings.Contains(s, "\nlogsources:\n") {
-		return "", fmt.Errorf("entra-duckdb has no logsources list")
-	}
-	s = strings.Replace(s, "\nlogsources:\n", "\nlogsources:\n  - product: azure\n    table: entra_signins\n    time: TimeGenerated\n    id: Id\n", 1)
-	p := filepath.Join(dir, "entra-merged.yml")
-	return p, os.WriteFile(p, []byte(s), 0o644)
 }
 
 func readFindings(path string) ([]findings.Finding, error) {
