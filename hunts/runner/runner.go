@@ -598,8 +598,8 @@ func (r *runner) source(ctx context.Context, src *hunts.Source, sel selection, s
 			}
 		}
 	}
-	// The columns rules, correlations and findings read: what a
-	// materialized window keeps (the others are only padded as NULL).
+	// The columns rules, correlations and findings read: what the
+	// window's view exposes (the others are only padded as NULL).
 	sf.read = cols[len(psrc.ColumnList()):]
 	if remote {
 		found, err := r.remoteSource(ctx, t, src, table, sf, singles, corrs, rep)
@@ -848,9 +848,8 @@ func resolveFields(ps pipeline.Set, ls ir.Logsource, table string, psrc pipeline
 	return sf, nil
 }
 
-// projection lists the top-level columns the source's queries read, so
-// that a materialized window copies those and not every column (the large
-// JSON text ones included); * when none is known.
+// projection lists the top-level columns the source's queries read, the
+// columns of the window's view; * when none is known.
 func (sf *sourceFields) projection() string {
 	seen := map[string]bool{}
 	var names []string
@@ -955,14 +954,8 @@ func (r *runner) hunt(ctx context.Context, plans []*plan) error {
 		return err
 	}
 	defer eng.Close()
-	kind := "VIEW" // correlations read a table again: it is materialized for them
-	for _, p := range plans {
-		if len(p.corrs) > 0 {
-			kind = "TABLE"
-		}
-	}
 	for i, p := range plans {
-		p.err = r.register(ctx, eng, p, "_tokenhunt_raw_"+strconv.Itoa(i), kind)
+		p.err = r.register(ctx, eng, p, "_tokenhunt_raw_"+strconv.Itoa(i))
 	}
 	for _, p := range plans {
 		if p.err != nil || p.singleQ == "" {
@@ -1030,9 +1023,14 @@ func (r *runner) hunt(ctx context.Context, plans []*plan) error {
 	return nil
 }
 
-// register reads a plan's files as raw and makes its table: the window
-// and its lookback, the columns its queries read.
-func (r *runner) register(ctx context.Context, eng *duckdb.Engine, p *plan, raw, kind string) error {
+// register reads a plan's files as raw and makes its table: a view of the
+// window and its lookback, over the columns its queries read. A view, not
+// a table, even for correlations that read it again: each query then
+// reads from the files only the rows and columns it needs, where copying
+// the window first cost three times the time and memory (value_count
+// over 1M events: 3.8 s and 1.4 GB as a table, 1.1 s and 0.44 GB as a
+// view).
+func (r *runner) register(ctx context.Context, eng *duckdb.Engine, p *plan, raw string) error {
 	r.progress(p.src.Name, fmt.Sprintf("reading %d files", len(p.rep.Files)), 0, len(p.rep.Files)+len(p.rep.Queries))
 	if err := eng.Register(ctx, raw, p.rep.Files, duckdb.Options{JSONText: p.psrc.JSONColumns, Columns: p.cols}); err != nil {
 		return blameFile(ctx, eng, p.rep.Files, err)
@@ -1043,7 +1041,7 @@ func (r *runner) register(ctx context.Context, eng *duckdb.Engine, p *plan, raw,
 		}
 	}
 	qctx, cancel := r.withTimeout(ctx)
-	err := eng.Exec(qctx, "CREATE "+kind+" "+duckdb.Dialect().Table(p.table)+" AS SELECT "+p.sf.projection()+" FROM "+raw+" WHERE "+p.sf.window(p.rep.Read, p.rep.End))
+	err := eng.Exec(qctx, "CREATE VIEW "+duckdb.Dialect().Table(p.table)+" AS SELECT "+p.sf.projection()+" FROM "+raw+" WHERE "+p.sf.window(p.rep.Read, p.rep.End))
 	cancel()
 	if err != nil {
 		if te := r.timedOut(ctx, err); te != nil {
