@@ -277,7 +277,12 @@ func (l *corrLevel) firings(b *strings.Builder, active map[*ir.Correlation]bool)
 	// e: events with a time and an id; _rn marks the first row of an event
 	// that several base rules matched; _num is _v read as a number.
 	num := d.TryCastDouble("_v")
-	if !d.StrictNumbers {
+	switch {
+	case c.Type != ir.ValueSum && c.Type != ir.ValueAvg && c.Type != ir.ValuePercentile:
+		// Only these read numbers: the others skip a regular expression
+		// on every event.
+		num = d.TryCastDouble("NULL")
+	case !d.StrictNumbers:
 		quote := d.QuoteString
 		if d.QuoteRegex != nil {
 			quote = d.QuoteRegex
