@@ -65,6 +65,7 @@ fuzz:
 	$(GO) test ./compiler/sigma -run '^$$' -fuzz FuzzParseCondition -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler -run '^$$' -fuzz FuzzCompile -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/ir -run '^$$' -fuzz FuzzParseIR -fuzztime $(FUZZTIME)
+	$(GO) test ./hunts -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
 vet:
 	$(GO) vet ./...

@@ -1,7 +1,9 @@
 package hunts_test
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,4 +93,26 @@ func TestExamplesParse(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
+}
+
+// FuzzParse: any bytes give a spec or an error, never a panic; an error
+// from the spec's own checks names the file.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("examples/*.yml")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("name: h\nrules: {paths: [r]}\nsources:\n  - {pipeline: p, table: t, engine: athena, partitions: {year: y, month: m, day: d, region: r, regions: [a]}}\n"))
+	f.Add([]byte("bigquery: {max_bytes: 1.5TiB}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := hunts.Parse("f.yml", data)
+		if err == nil && (s.Name == "" || len(s.Sources) == 0) {
+			t.Fatalf("a spec without name or sources parsed: %+v", s)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "f.yml") {
+			t.Fatalf("error without the file name: %v", err)
+		}
+	})
 }
