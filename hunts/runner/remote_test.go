@@ -201,6 +201,19 @@ func TestBigQueryHunt(t *testing.T) {
 	if kinds["event"] == 0 || kinds["correlation"] == 0 {
 		t.Errorf("the window should hold findings of both kinds, got %v", kinds)
 	}
+	// A dry run asks the engine for each query's bytes and reads nothing.
+	dry, err := runner.Run(ctx, spec, runner.Options{From: from, To: to, DryRun: true, OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dry.Errors) > 0 || len(dry.Sources[0].Queries) != len(rep.Sources[0].Queries) {
+		t.Fatalf("dry run: %v, %d queries", dry.Errors, len(dry.Sources[0].Queries))
+	}
+	for _, q := range dry.Sources[0].Queries {
+		if q.Estimate < 0 || q.ID != "" {
+			t.Errorf("dry run of %v: estimate %d, job %q: want an estimate and no job", q.Rules, q.Estimate, q.ID)
+		}
+	}
 	for _, q := range rep.Sources[0].Queries {
 		if strings.Contains(q.SQL, from.Format("2006-01-02")) || len(q.Params) == 0 {
 			t.Errorf("the window is not passed as parameters: %v\n%s", q.Params, q.SQL)
