@@ -230,27 +230,12 @@ func compileItems(set *compiler.Set, opt Options) ([]*item, ir.Errors) {
 		items = append(items, &item{ID: r.Rule.ID, Title: r.Rule.Title, Level: r.Rule.Level, Status: r.Rule.Status,
 			Description: r.Rule.Description, Tags: r.Rule.Tags, File: relPath(opt.Root, r.Source.File), Pos: r.Rule.Pos, Rule: r.Rule, Query: q})
 	}
-	var qualifyCorr func(c *ir.Correlation) *ir.Correlation
-	qualifyCorr = func(c *ir.Correlation) *ir.Correlation {
-		qc := *c
-		qc.Bases = nil
-		for _, b := range c.Bases {
-			qb := *b
-			if b.Correlation != nil {
-				qb.Correlation = qualifyCorr(b.Correlation)
-			} else {
-				qb.Rule = qualify(b.Rule)
-			}
-			qc.Bases = append(qc.Bases, &qb)
-		}
-		return &qc
-	}
 	for _, cr := range set.Correlations {
 		c := cr.Correlation
 		if insideCorr[c] {
 			continue
 		}
-		q, err := be.CompileCorrelation(qualifyCorr(c))
+		q, err := be.CompileCorrelation(c.WithRules(qualify))
 		if err != nil {
 			errs = append(errs, asErrors(err, c.Pos, c.ID)...)
 			continue

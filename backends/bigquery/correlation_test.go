@@ -250,24 +250,11 @@ func TestGoldenCorrelationsInEmulator(t *testing.T) {
 			// The same query on a table of this case, qualified with the
 			// dataset (see loadCase).
 			table := "c_" + unsafeName.ReplaceAllString(name, "_")
-			var qualify func(c *ir.Correlation) *ir.Correlation
-			qualify = func(c *ir.Correlation) *ir.Correlation {
-				q := *c
-				q.Bases = nil
-				for _, b := range c.Bases {
-					nb := *b
-					if b.Correlation != nil {
-						nb.Correlation = qualify(b.Correlation)
-					} else {
-						nr := *b.Rule
-						nr.Table = dataset + "." + table
-						nb.Rule = &nr
-					}
-					q.Bases = append(q.Bases, &nb)
-				}
-				return &q
-			}
-			qualified := *qualify(corr)
+			qualified := *corr.WithRules(func(r *ir.Rule) *ir.Rule {
+				nr := *r
+				nr.Table = dataset + "." + table
+				return &nr
+			})
 			var sb bqemu.Schema
 			src := ps.Source(corr.RuleBases()[0].Rule.Logsource)
 			for _, b := range corr.RuleBases() {

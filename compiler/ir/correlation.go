@@ -275,3 +275,21 @@ func formatCorrelation(b *strings.Builder, c *Correlation, in string) {
 		b.WriteString("\n")
 	}
 }
+
+// WithRules returns a copy of c whose detection base rules, at every level
+// of a chain, are f's copies of them (e.g. with another table name); c is
+// not changed.
+func (c *Correlation) WithRules(f func(*Rule) *Rule) *Correlation {
+	out := *c
+	out.Bases = nil
+	for _, b := range c.Bases {
+		nb := *b
+		if b.Correlation != nil {
+			nb.Correlation = b.Correlation.WithRules(f)
+		} else {
+			nb.Rule = f(b.Rule)
+		}
+		out.Bases = append(out.Bases, &nb)
+	}
+	return &out
+}

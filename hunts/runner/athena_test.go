@@ -165,13 +165,7 @@ func TestAthenaHunt(t *testing.T) {
 	want := expected(t, from, to)
 
 	// The rows of each query, from the cloud path run on DuckDB.
-	dir := t.TempDir()
-	spec := load(t, writeSpec(t, dir, map[string]string{"cloudtrail": parquetGlob()}))
-	spec.Sources[0].Engine, spec.Sources[0].Paths = "duckdb-remote", nil
-	var rec *duckEngine
-	opts := runner.Options{From: from, To: to}
-	runner.SetOpen(&opts, openDuck(t, &rec))
-	run(t, spec, opts)
+	rec, _, _ := huntOnDuck(t, from, to)
 
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")

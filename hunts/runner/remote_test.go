@@ -69,6 +69,20 @@ func (e *duckEngine) Query(ctx context.Context, q string, params []runner.Param,
 func (e *duckEngine) Estimate(context.Context, string, []runner.Param) (int64, error) { return -1, nil }
 func (e *duckEngine) Close() error                                                    { return e.eng.Close() }
 
+// huntOnDuck runs the test's hunt over [from, to) on the cloud path with
+// DuckDB as its engine, and returns the engine with the queries it ran and
+// the rows of each.
+func huntOnDuck(t *testing.T, from, to time.Time) (*duckEngine, *runner.Report, *hunts.Spec) {
+	t.Helper()
+	spec := load(t, writeSpec(t, t.TempDir(), map[string]string{"cloudtrail": parquetGlob()}))
+	spec.Sources[0].Engine, spec.Sources[0].Paths = "duckdb-remote", nil
+	var rec *duckEngine
+	opts := runner.Options{From: from, To: to}
+	runner.SetOpen(&opts, openDuck(t, &rec))
+	rep := run(t, spec, opts)
+	return rec, rep, spec
+}
+
 // remoteWindow is the window the cloud-engine tests hunt.
 func remoteWindow() (time.Time, time.Time) {
 	return simStart.Add(24 * time.Hour), simStart.Add(72 * time.Hour)
@@ -90,13 +104,7 @@ func TestRemotePathMatchesLocal(t *testing.T) {
 		t.Fatalf("local hunt vs reference (-want +got):\n%s", diff)
 	}
 
-	dir2 := t.TempDir()
-	spec2 := load(t, writeSpec(t, dir2, map[string]string{"cloudtrail": parquetGlob()}))
-	spec2.Sources[0].Engine, spec2.Sources[0].Paths = "duckdb-remote", nil
-	var rec *duckEngine
-	opts := runner.Options{From: from, To: to}
-	runner.SetOpen(&opts, openDuck(t, &rec))
-	rep := run(t, spec2, opts)
+	rec, rep, spec2 := huntOnDuck(t, from, to)
 	if len(rep.Errors) > 0 {
 		t.Fatalf("errors: %v", rep.Errors)
 	}
