@@ -35,7 +35,7 @@ func (Backend) Compile(r *ir.Rule) (string, error) {
 // spelling.
 func checkJSONKeys(r *ir.Rule) error {
 	var bad *ir.Error
-	walkFields(r.Where, func(f ir.Field) {
+	ir.Fields(r.Where, func(f ir.Field) {
 		if bad != nil || f.Column == nil {
 			return
 		}
@@ -56,37 +56,4 @@ func checkJSONKeys(r *ir.Rule) error {
 		return bad
 	}
 	return nil
-}
-
-// walkFields calls fn for every field a condition reads.
-func walkFields(e ir.Expr, fn func(ir.Field)) {
-	switch e := e.(type) {
-	case ir.And:
-		for _, a := range e.Args {
-			walkFields(a, fn)
-		}
-	case ir.Or:
-		for _, a := range e.Args {
-			walkFields(a, fn)
-		}
-	case ir.Not:
-		walkFields(e.Arg, fn)
-	case ir.Match:
-		fn(e.Field)
-	case ir.Regex:
-		fn(e.Field)
-	case ir.Compare:
-		fn(e.Field)
-	case ir.BoolEq:
-		fn(e.Field)
-	case ir.IsNull:
-		fn(e.Field)
-	case ir.CIDR:
-		fn(e.Field)
-	case ir.FieldRef:
-		fn(e.Field)
-		fn(e.Other)
-	case ir.Time:
-		fn(e.Field)
-	}
 }

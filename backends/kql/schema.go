@@ -36,27 +36,6 @@ func Schema(e ir.Expr) map[string]string {
 		}
 		out[name] = t
 	}
-	ir.Walk(e, func(e ir.Expr) bool {
-		switch e := e.(type) {
-		case ir.Match:
-			add(e.Field)
-		case ir.Regex:
-			add(e.Field)
-		case ir.Compare:
-			add(e.Field)
-		case ir.BoolEq:
-			add(e.Field)
-		case ir.IsNull:
-			add(e.Field)
-		case ir.CIDR:
-			add(e.Field)
-		case ir.FieldRef:
-			add(e.Field)
-			add(e.Other)
-		case ir.Time:
-			add(e.Field)
-		}
-		return true
-	})
+	ir.Fields(e, add)
 	return out
 }

@@ -21,38 +21,6 @@ func Columns(e ir.Expr) []ir.Column {
 		}
 		out = append(out, *f.Column)
 	}
-	var walk func(ir.Expr)
-	walk = func(e ir.Expr) {
-		switch e := e.(type) {
-		case ir.And:
-			for _, a := range e.Args {
-				walk(a)
-			}
-		case ir.Or:
-			for _, a := range e.Args {
-				walk(a)
-			}
-		case ir.Not:
-			walk(e.Arg)
-		case ir.Match:
-			add(e.Field)
-		case ir.Regex:
-			add(e.Field)
-		case ir.Compare:
-			add(e.Field)
-		case ir.BoolEq:
-			add(e.Field)
-		case ir.IsNull:
-			add(e.Field)
-		case ir.CIDR:
-			add(e.Field)
-		case ir.FieldRef:
-			add(e.Field)
-			add(e.Other)
-		case ir.Time:
-			add(e.Field)
-		}
-	}
-	walk(e)
+	ir.Fields(e, add)
 	return out
 }

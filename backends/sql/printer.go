@@ -163,14 +163,15 @@ func (p *printer) not(x expr) expr {
 // ANDs and ORs lazily: a NOT around a whole filter group, or a COALESCE
 // around it, made DuckDB evaluate every branch of it on every row (six
 // times slower on an address filter with IPv6 branches). A leaf is negated
-// as before; a double negation is the operand itself, where NULL and false
-// no longer differ (the result is only ever read as true or not).
+// as NOT COALESCE(leaf, FALSE); a double negation is the operand itself,
+// where NULL and false no longer differ (the result is only ever read as
+// true or not).
 func (p *printer) neg(e ir.Expr) (expr, error) {
 	switch e := e.(type) {
 	case ir.And:
-		return p.negJunction(e.Args, p.or)
+		return p.junction(e.Args, p.neg, p.or)
 	case ir.Or:
-		return p.negJunction(e.Args, p.and)
+		return p.junction(e.Args, p.neg, p.and)
 	case ir.Not:
 		if e.Arg == nil {
 			return expr{}, p.errorf(ir.Pos{}, "", "not without an operand")
@@ -186,24 +187,12 @@ func (p *printer) neg(e ir.Expr) (expr, error) {
 	return p.not(x), nil
 }
 
-func (p *printer) negJunction(args []ir.Expr, join func(...expr) expr) (expr, error) {
-	terms := make([]expr, 0, len(args))
-	for _, a := range args {
-		t, err := p.neg(a)
-		if err != nil {
-			return expr{}, err
-		}
-		terms = append(terms, t)
-	}
-	return join(terms...), nil
-}
-
 func (p *printer) expr(e ir.Expr) (expr, error) {
 	switch e := e.(type) {
 	case ir.And:
-		return p.junction(e.Args, p.and)
+		return p.junction(e.Args, p.expr, p.and)
 	case ir.Or:
-		return p.junction(e.Args, p.or)
+		return p.junction(e.Args, p.expr, p.or)
 	case ir.Not:
 		if e.Arg == nil {
 			return expr{}, p.errorf(ir.Pos{}, "", "not without an operand")
@@ -240,10 +229,12 @@ func (p *printer) expr(e ir.Expr) (expr, error) {
 	return expr{}, p.errorf(ir.Pos{}, "", "unsupported condition node %T", e)
 }
 
-func (p *printer) junction(args []ir.Expr, join func(...expr) expr) (expr, error) {
+// junction prints each operand with print (p.expr, or p.neg under a
+// negation) and joins them.
+func (p *printer) junction(args []ir.Expr, print func(ir.Expr) (expr, error), join func(...expr) expr) (expr, error) {
 	terms := make([]expr, 0, len(args))
 	for _, a := range args {
-		t, err := p.expr(a)
+		t, err := print(a)
 		if err != nil {
 			return expr{}, err
 		}

@@ -84,6 +84,33 @@ func Walk(e Expr, fn func(Expr) bool) {
 	}
 }
 
+// Fields calls fn for every field a condition reads, in the order they
+// appear (both fields of a FieldRef, the field first).
+func Fields(e Expr, fn func(Field)) {
+	Walk(e, func(e Expr) bool {
+		switch e := e.(type) {
+		case Match:
+			fn(e.Field)
+		case Regex:
+			fn(e.Field)
+		case Compare:
+			fn(e.Field)
+		case BoolEq:
+			fn(e.Field)
+		case IsNull:
+			fn(e.Field)
+		case CIDR:
+			fn(e.Field)
+		case FieldRef:
+			fn(e.Field)
+			fn(e.Other)
+		case Time:
+			fn(e.Field)
+		}
+		return true
+	})
+}
+
 // Rewrite rebuilds e bottom-up, replacing each leaf by fn(leaf). fn may
 // return an error, which stops the rewrite.
 func Rewrite(e Expr, fn func(Expr) (Expr, error)) (Expr, error) {

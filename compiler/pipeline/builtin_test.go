@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"encoding/json"
 	"io/fs"
 	"os"
 	"path"
@@ -11,8 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/tokenhunt/tokenhunt/compiler/ir"
 	"gopkg.in/yaml.v3"
+
+	"github.com/tokenhunt/tokenhunt/compiler/ir"
 )
 
 // shipped are the pipelines this package ships for the real schemas, each
@@ -599,42 +599,8 @@ func TestEntraPipelinesAreSentinel(t *testing.T) {
 // vendor's table lacks.
 func TestCloudTrailSchemasCoverStratus(t *testing.T) {
 	dir := corpusDir(t, "stratus-detonation-logs")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(files) == 0 {
-		t.Fatal("no Stratus detonation logs")
-	}
 	whole := map[string]bool{"requestParameters": true, "responseElements": true, "additionalEventData": true, "serviceEventDetails": true, "resources": true}
-	seen := map[string]bool{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var records []map[string]any
-		if err := json.Unmarshal(data, &records); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for _, r := range records {
-			var walk func(prefix string, v any)
-			walk = func(prefix string, v any) {
-				if m, ok := v.(map[string]any); ok && !whole[prefix] {
-					for k, x := range m {
-						walk(prefix+"."+k, x)
-					}
-					return
-				}
-				seen[prefix] = true
-			}
-			for k, v := range r {
-				walk(k, v)
-			}
-		}
-	}
-	var names []string
-	for n := range seen {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := stratusPaths(t, dir, func(prefix string) bool { return whole[prefix] })
 	if len(names) < 30 {
 		t.Fatalf("%d distinct fields in the Stratus records, want at least 30", len(names))
 	}

@@ -129,36 +129,10 @@ func TestCloudTrailCoversStratus(t *testing.T) {
 	for _, c := range src.JSONColumns {
 		declared[c] = true
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(files) == 0 {
-		t.Fatal("no Stratus detonation logs")
-	}
 	missing := map[string]bool{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var records []map[string]any
-		if err := json.Unmarshal(data, &records); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for _, r := range records {
-			var walk func(prefix string, v any)
-			walk = func(prefix string, v any) {
-				if m, ok := v.(map[string]any); ok && !declared[prefix] {
-					for k, x := range m {
-						walk(prefix+"."+k, x)
-					}
-					return
-				}
-				if !declared[prefix] {
-					missing[prefix] = true
-				}
-			}
-			for k, v := range r {
-				walk(k, v)
-			}
+	for _, p := range stratusPaths(t, dir, func(prefix string) bool { return declared[prefix] }) {
+		if !declared[p] {
+			missing[p] = true
 		}
 	}
 	var list []string
@@ -169,4 +143,47 @@ func TestCloudTrailCoversStratus(t *testing.T) {
 	if len(list) > 0 {
 		t.Errorf("paths in real CloudTrail records the pipeline does not declare: %v", list)
 	}
+}
+
+// stratusPaths lists the field paths (dotted) of the Stratus detonation
+// records in dir, each once: an object is walked into unless whole says
+// its path is read as one value.
+func stratusPaths(t *testing.T, dir string, whole func(prefix string) bool) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) == 0 {
+		t.Fatal("no Stratus detonation logs")
+	}
+	seen := map[string]bool{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		if m, ok := v.(map[string]any); ok && !whole(prefix) {
+			for k, x := range m {
+				walk(prefix+"."+k, x)
+			}
+			return
+		}
+		seen[prefix] = true
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var records []map[string]any
+		if err := json.Unmarshal(data, &records); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, r := range records {
+			for k, v := range r {
+				walk(k, v)
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
 }

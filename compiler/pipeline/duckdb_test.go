@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/tokenhunt/tokenhunt/backends/duckdb"
 	"github.com/tokenhunt/tokenhunt/backends/sql"
 	"github.com/tokenhunt/tokenhunt/compiler/ir"

@@ -118,7 +118,6 @@ func TestRemotePathMatchesLocal(t *testing.T) {
 	if n := len(rep.Sources[0].Queries); n != len(rec.queries) {
 		t.Errorf("planned %d queries, ran %d", n, len(rec.queries))
 	}
-	_ = ir.Pos{}
 }
 
 // A hunt on BigQuery (the emulator, through the real client) finds
