@@ -17,14 +17,14 @@ func openEngine(ctx context.Context, spec *hunts.Spec, src *hunts.Source) (remot
 		eng, err := athena.Open(ctx, athena.Config{Region: c.Region, Workgroup: c.Workgroup, Catalog: c.Catalog, Database: c.Database,
 			OutputLocation: c.Output, Endpoint: c.Endpoint, PricePerTB: c.PricePerTB})
 		if err != nil {
-			return nil, fmt.Errorf("athena: %w", err)
+			return nil, err // it names athena
 		}
 		return athenaEngine{eng}, nil
 	case "bigquery":
 		c := spec.BigQuery
 		eng, err := bigquery.Open(ctx, bigquery.Config{Project: c.Project, Location: c.Location, MaxBytes: c.MaxBytes, Endpoint: c.Endpoint, PricePerTB: c.PricePerTB})
 		if err != nil {
-			return nil, fmt.Errorf("bigquery: %w", err)
+			return nil, err // it names bigquery
 		}
 		return bigqueryEngine{eng}, nil
 	}
